@@ -1,0 +1,123 @@
+"""The pipeline, stage by stage: load -> parse -> execute -> render -> write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ContentError, Problem
+from .execute import Execution, Progress, RunOptions, execute
+from .load import load_project
+from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
+from .parse import parse_posts
+from .render import render_site
+from .write import build_lock, publish
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the summary the CLI prints."""
+
+    posts: int
+    execution: Execution
+    files_changed: int
+
+
+def build(root: Path, out: Path, options: RunOptions, progress: Progress | None = None,
+          on_wait=None) -> BuildReport:  # type: ignore[no-untyped-def]
+    """Build the site in `root` into `out`; on any content error, `out` is left as it was."""
+    project = load_project(root)
+    posts = parse_posts(project.posts, project.lessons)
+    execution = run_lessons(project, posts, options, progress)
+    check_results(posts, project.lessons, execution.results)
+    files = render_site(project, posts, execution.results)
+    with build_lock(out, on_wait=on_wait):
+        changed = publish(files, out)
+    return BuildReport(len(posts), execution, changed)
+
+
+def run_lessons(project: Project, posts: list[ParsedPost], options: RunOptions,
+                progress: Progress | None = None, everything: bool = False) -> Execution:
+    """Execute the lessons the posts reference (or every lesson script, for `check`)."""
+    needed = dict.fromkeys(p for post in posts for p in post.lesson_paths)
+    if everything:
+        needed.update(dict.fromkeys(p for p, lesson in project.lessons.items() if lesson.cells
+                                    and _is_lesson_script(p)))
+    timeouts = dict(project.config.lesson_timeouts)
+    timeouts["*"] = project.config.timeout
+    lessons = [project.lessons[p] for p in needed]
+    return execute(project.root, lessons, timeouts, options, progress)
+
+
+def _is_lesson_script(src_path: str) -> bool:
+    """Scripts directly in lessons/<slug>/ are lessons; deeper files may be helper modules."""
+    return src_path.count("/") == 2
+
+
+def check_results(posts: list[ParsedPost], lessons: dict[str, Lesson],
+                  results: dict[str, LessonResult]) -> None:
+    """Every lesson ran as its cells promise, and every quoted value exists."""
+    problems: list[Problem] = []
+    for post in posts:
+        first_refs: dict[str, LessonRef | ValueRef] = {}
+        for ref in (*post.lesson_refs, *post.value_refs):
+            first_refs.setdefault(ref.lesson_path, ref)
+        for lesson_path, ref in first_refs.items():
+            problems.extend(lesson_problems(ref, lessons[lesson_path], results[lesson_path]))
+        if not any(p.path == post.source.src_path for p in problems):
+            problems.extend(_ref_problems(post, results))
+    if problems:
+        raise ContentError(problems)
+
+
+def lesson_problems(ref: LessonRef | ValueRef, lesson: Lesson, result: LessonResult) -> list[Problem]:
+    """Crashes, timeouts, unexpected exceptions and expected errors that did not happen."""
+    name = ref.lesson_path.split("/", 2)[-1]
+    if result.failure:
+        return [Problem(ref.post_path, ref.line, f"lesson {ref.lesson_path} {result.failure}")]
+    problems = []
+    for cell in result.cells:
+        error = cell.error
+        source_cell = lesson.cell(cell.name)
+        expected = source_cell.header_line if source_cell and source_cell.expect_error else 0
+        if error is not None and not expected:
+            problems.append(Problem(
+                ref.post_path, ref.line,
+                f"lesson {name} raised {error.type_name} in cell {cell.name!r} "
+                f"({error.path}:{error.line}): {error.message}",
+                detail=f"{error.path}:{error.line}: error: {error.type_name}: {error.message}\n"
+                       + error.traceback))
+        elif error is None and expected:
+            problems.append(Problem(
+                ref.post_path, ref.line,
+                f"cell {cell.name!r} of lesson {name} is tagged raises-exception but did not raise",
+                detail=f"{ref.lesson_path}:{expected}: error: expected an exception in cell "
+                       f"{cell.name!r}; remove the tag or make the cell fail"))
+    return problems
+
+
+def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Problem]:
+    problems = []
+    for ref in post.lesson_refs:
+        result = results[ref.lesson_path]
+        if ref.cell_name and result.cell(ref.cell_name) is None:
+            problems.append(Problem(ref.post_path, ref.line, f"cell {ref.cell_name!r} did not run "
+                                                             "(the lesson stopped before it)"))
+    for value in post.value_refs:
+        problems.extend(_value_problems(value, results[value.lesson_path]))
+    return problems
+
+
+def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
+    name = ref.lesson_path.split("/", 2)[-1]
+    if ref.name not in result.values:
+        close = sorted(v for v in result.values if ref.name.lower() in v.lower() or v.lower() in ref.name.lower())
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else \
+            " (only module-level numbers, strings and one-element tensors can be quoted)"
+        return [Problem(ref.post_path, ref.line, f"lesson {name} has no value {ref.name!r}{hint}")]
+    try:
+        format(result.values[ref.name], ref.spec)
+    except (ValueError, TypeError) as exc:
+        return [Problem(ref.post_path, ref.line, f"cannot format {ref.name} = "
+                                                 f"{result.values[ref.name]!r} with {ref.spec!r}: {exc}")]
+    return []

@@ -1,0 +1,113 @@
+"""Read site.yaml into a SiteConfig; a missing file gives the defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+from .model import ModuleOutline, SiteConfig
+
+CONFIG_NAME = "site.yaml"
+_KNOWN_KEYS = {
+    "title", "author", "description", "base_url", "language", "modules", "timeout", "lessons",
+}
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Load `root/site.yaml`, or defaults when there is none."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return SiteConfig()
+    data = _read_yaml(path)
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ContentError.at(CONFIG_NAME, _key_line(path, unknown[0]),
+                              f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KNOWN_KEYS))}")
+    return SiteConfig(
+        title=_text(data, "title", SiteConfig.title, path),
+        author=_text(data, "author", "", path),
+        description=_text(data, "description", "", path),
+        base_url=_base_url(_text(data, "base_url", "/", path)),
+        language=_text(data, "language", "en", path),
+        modules=_modules(data.get("modules") or [], path),
+        timeout=_number(data, "timeout", SiteConfig.timeout, path),
+        lesson_timeouts=_lesson_timeouts(data.get("lessons") or {}, path),
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError.at(CONFIG_NAME, 1, f"not UTF-8 text: {exc.reason}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError.at(CONFIG_NAME, 1, "site.yaml must be a mapping of settings")
+    return data
+
+
+def _key_line(path: Path, key: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _text(data: dict[str, Any], key: str, default: str, path: Path) -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, (str, int, float)):
+        raise ContentError.at(CONFIG_NAME, _key_line(path, key), f"{key!r} must be text")
+    return str(value).strip()
+
+
+def _number(data: dict[str, Any], key: str, default: float, path: Path) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ContentError.at(CONFIG_NAME, _key_line(path, key), f"{key!r} must be a positive number of seconds")
+    return float(value)
+
+
+def _base_url(url: str) -> str:
+    """Normalise so that `base_url + "posts/x/"` is always a valid URL."""
+    return url if url.endswith("/") else url + "/"
+
+
+def _modules(raw: Any, path: Path) -> tuple[ModuleOutline, ...]:
+    if not isinstance(raw, list):
+        raise ContentError.at(CONFIG_NAME, _key_line(path, "modules"), "'modules' must be a list")
+    modules = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("posts", []), list):
+            raise ContentError.at(CONFIG_NAME, _key_line(path, "modules"),
+                                  f"module {number} must have 'title', 'goal' and a list of 'posts'")
+        modules.append(ModuleOutline(
+            number=number,
+            title=str(item.get("title", f"Module {number}")),
+            goal=str(item.get("goal", "")),
+            post_titles=tuple(str(title) for title in item.get("posts", [])),
+        ))
+    return tuple(modules)
+
+
+def _lesson_timeouts(raw: Any, path: Path) -> tuple[tuple[str, float], ...]:
+    """`lessons: {<slug>/<file>.py: {timeout: 60}}` in site.yaml."""
+    if not isinstance(raw, dict):
+        raise ContentError.at(CONFIG_NAME, _key_line(path, "lessons"), "'lessons' must be a mapping")
+    timeouts = []
+    for name, settings in raw.items():
+        value = settings.get("timeout") if isinstance(settings, dict) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ContentError.at(CONFIG_NAME, _key_line(path, "lessons"),
+                                  f"lessons.{name}.timeout must be a positive number of seconds")
+        timeouts.append((f"lessons/{name}", float(value)))
+    return tuple(timeouts)

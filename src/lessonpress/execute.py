@@ -1,0 +1,247 @@
+"""Stage 3: run the lessons that need running, in parallel warm workers, through the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .cache import LessonCache
+from .model import Lesson, LessonResult
+
+DEFAULT_OUTPUT_LIMIT = 200_000
+
+
+class Progress(Protocol):
+    """Receives execution events (the CLI shows them)."""
+
+    def planned(self, total: int, cached: int) -> None: ...
+    def started(self, lesson_path: str) -> None: ...
+    def finished(self, result: LessonResult, cached: bool) -> None: ...
+
+
+class _Quiet:
+    def planned(self, total: int, cached: int) -> None:
+        pass
+
+    def started(self, lesson_path: str) -> None:
+        pass
+
+    def finished(self, result: LessonResult, cached: bool) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to execute: parallel jobs, cache use, and the timeout override."""
+
+    jobs: int = 0  # 0: one per core
+    use_cache: bool = True
+    timeout: float | None = None  # overrides site.yaml for every lesson
+    output_limit: int = DEFAULT_OUTPUT_LIMIT
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The results of every planned lesson, and which ones came from the cache."""
+
+    results: dict[str, LessonResult]
+    cached: frozenset[str]
+
+
+def execute(root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions,
+            progress: Progress | None = None) -> Execution:
+    """Run every lesson that has no valid cache entry; return all results."""
+    progress = progress or _Quiet()
+    cache = LessonCache(root, options.use_cache)
+    results: dict[str, LessonResult] = {}
+    misses = []
+    for lesson in lessons:
+        hit = cache.lookup(lesson)
+        if hit is None:
+            misses.append(lesson)
+        else:
+            results[lesson.src_path] = hit
+    progress.planned(len(lessons), len(results))
+    for lesson in lessons:
+        if lesson.src_path in results:
+            progress.finished(results[lesson.src_path], cached=True)
+    cached = frozenset(results)
+    # Longest first (by last recorded duration), so the slowest lesson never starts last.
+    misses.sort(key=lambda lesson: -(cache.last_seconds(lesson.src_path) or 0.0))
+    for result in _run_all(root, misses, timeouts, options, progress):
+        lesson = next(m for m in misses if m.src_path == result.lesson_path)
+        cache.store(lesson, result)
+        results[result.lesson_path] = result
+    return Execution(results, cached)
+
+
+def _run_all(root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions,
+             progress: Progress) -> list[LessonResult]:
+    if not lessons:
+        return []
+    cores = os.cpu_count() or 1
+    workers = max(1, min(options.jobs or cores, len(lessons)))
+    threads = max(1, cores // workers)
+    todo: queue.Queue[Lesson] = queue.Queue()
+    for lesson in lessons:
+        todo.put(lesson)
+    done: list[LessonResult] = []
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory(prefix="lessonpress-run-") as scratch:
+        def serve() -> None:
+            runner = _new_runner(Path(scratch))
+            try:
+                while True:
+                    try:
+                        lesson = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    progress.started(lesson.src_path)
+                    job = _job(root, lesson, Path(scratch), threads, options, timeouts)
+                    result = runner.run(job, lesson)
+                    with lock:
+                        done.append(result)
+                    progress.finished(result, cached=False)
+            finally:
+                runner.close()
+
+        pool = [threading.Thread(target=serve, daemon=True) for _ in range(workers)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+    return done
+
+
+def _job(root: Path, lesson: Lesson, scratch: Path, threads: int, options: RunOptions,
+         timeouts: dict[str, float]) -> dict[str, Any]:
+    timeout = options.timeout or timeouts.get(lesson.src_path) or timeouts.get("*", 600.0)
+    return {
+        "id": lesson.src_path,
+        "root": str(root.resolve()),
+        "lesson_path": lesson.src_path,
+        "cells": [[c.name, c.source, c.line, c.expect_error] for c in lesson.cells],
+        "result_path": str(scratch / (lesson.src_path.replace("/", "__") + ".pickle")),
+        "timeout": timeout,
+        "threads": threads,
+        "output_limit": options.output_limit,
+    }
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONHASHSEED"] = "0"  # set and dict-of-str order the same in every build
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    src = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else src
+    return env
+
+
+def _new_runner(scratch: Path) -> _ForkServer | _FreshInterpreter:
+    if hasattr(os, "fork") and hasattr(os, "pidfd_open") and not os.environ.get("LESSONPRESS_NO_FORK"):
+        return _ForkServer(scratch)
+    return _FreshInterpreter(scratch)
+
+
+def _read_result(job: dict[str, Any], lesson: Lesson, status: str, exitcode: int,
+                 seconds: float) -> LessonResult:
+    result_path = Path(job["result_path"])
+    cell_path = Path(job["result_path"] + ".cell")
+    cell = cell_path.read_text() if cell_path.exists() else "?"
+    if status == "exited" and exitcode == 0 and result_path.exists():
+        result = pickle.loads(result_path.read_bytes())
+        result_path.unlink()
+        return result
+    if status == "timeout":
+        failure = f"timed out after {job['timeout']:g} s in cell {cell!r} (the limit is set by " \
+                  "--timeout or `timeout:` in site.yaml)"
+    elif exitcode < 0:
+        failure = f"was killed by {signal.Signals(-exitcode).name} in cell {cell!r}"
+    else:
+        failure = f"exited with status {exitcode} in cell {cell!r} before it finished"
+    return LessonResult(lesson.src_path, (), {}, seconds, (), failure)
+
+
+class _ForkServer:
+    """A warm worker process with torch and matplotlib imported; forks a child per lesson."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.log = tempfile.TemporaryFile(dir=scratch)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lessonpress.runner", "--worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.log, env=_worker_env(), text=True, bufsize=1,
+        )
+        self.ready = self._reply() is not None
+
+    def _reply(self) -> dict[str, Any] | None:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        return json.loads(line) if line else None
+
+    def run(self, job: dict[str, Any], lesson: Lesson) -> LessonResult:
+        assert self.process.stdin is not None
+        reply = None
+        if self.ready:
+            try:
+                self.process.stdin.write(json.dumps(job) + "\n")
+                self.process.stdin.flush()
+                reply = self._reply()
+            except (BrokenPipeError, OSError):
+                reply = None
+        if reply is None:
+            self.ready = False
+            self.log.seek(0)
+            tail = self.log.read().decode(errors="replace")[-2000:]
+            failure = "the lesson worker died" + (f":\n{tail}" if tail else "")
+            return LessonResult(lesson.src_path, (), {}, 0.0, (), failure)
+        return _read_result(job, lesson, reply["status"], reply["exitcode"], reply["seconds"])
+
+    def close(self) -> None:
+        try:
+            if self.process.stdin:
+                self.process.stdin.close()
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+        self.log.close()
+
+
+class _FreshInterpreter:
+    """Where fork is unavailable: one fresh Python per lesson."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+
+    def run(self, job: dict[str, Any], lesson: Lesson) -> LessonResult:
+        job_path = Path(job["result_path"] + ".job.json")
+        job_path.write_text(json.dumps(job))
+        import time
+
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "lessonpress.runner", "--job", str(job_path)],
+                                   env=_worker_env(), start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            code = process.wait(timeout=job["timeout"])
+            status = "exited"
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            status, code = "timeout", -signal.SIGKILL
+        return _read_result(job, lesson, status, code, time.perf_counter() - started)
+
+    def close(self) -> None:
+        pass
+
+

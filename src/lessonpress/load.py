@@ -1,0 +1,132 @@
+"""Stage 1: read site.yaml, posts and lessons from disk."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .config import load_config
+from .errors import ContentError, Problem
+from .model import Cell, Lesson, PostSource, Project
+
+THEME_DIR = Path(__file__).parent / "theme"
+_CELL_HEADER = re.compile(r"^# ?%%(?!%)(.*)$")
+_CELL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+SETUP_CELL = "setup"
+
+
+def load_project(root: Path) -> Project:
+    """Read everything the build needs; collect every problem before failing."""
+    problems: list[Problem] = []
+    config = load_config(root)
+    posts = _collect(problems, _load_posts, root)
+    lessons = _collect(problems, _load_lessons, root)
+    if problems:
+        raise ContentError(problems)
+    template_dirs = tuple(d for d in (root / "templates", THEME_DIR) if d.is_dir())
+    return Project(root, config, tuple(posts), dict(lessons), template_dirs)
+
+
+def _collect(problems: list[Problem], loader, root: Path):  # type: ignore[no-untyped-def]
+    items, found = loader(root)
+    problems.extend(found)
+    return items
+
+
+def read_text(path: Path, src_path: str) -> str:
+    """Read UTF-8 text, reporting undecodable bytes with their line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError.at(src_path, line, f"file is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                                              "save it as UTF-8") from None
+
+
+def _load_posts(root: Path) -> tuple[list[PostSource], list[Problem]]:
+    posts, problems = [], []
+    for path in sorted((root / "posts").glob("*.md")):
+        src_path = f"posts/{path.name}"
+        slug = path.stem
+        if not _SLUG.match(slug):
+            problems.append(Problem(src_path, 1, f"post file name {slug!r} is not a valid slug: "
+                                                 "use lower-case letters, digits, '-', '_' or '.'"))
+            continue
+        try:
+            posts.append(PostSource(slug, src_path, read_text(path, src_path)))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    return posts, problems
+
+
+def _load_lessons(root: Path) -> tuple[dict[str, Lesson], list[Problem]]:
+    lessons: dict[str, Lesson] = {}
+    problems: list[Problem] = []
+    lessons_dir = root / "lessons"
+    for path in sorted(lessons_dir.rglob("*.py")):
+        if "__pycache__" in path.parts or any(p.startswith(".") for p in path.relative_to(root).parts):
+            continue
+        src_path = path.relative_to(root).as_posix()
+        try:
+            lessons[src_path] = split_cells(src_path, read_text(path, src_path))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    return lessons, problems
+
+
+def split_cells(src_path: str, source: str) -> Lesson:
+    """Split a Jupytext percent-format script into named cells with their real line numbers."""
+    lines = source.splitlines()
+    starts = [(i, m.group(1)) for i, line in enumerate(lines) if (m := _CELL_HEADER.match(line))]
+    cells: list[Cell] = []
+    problems: list[Problem] = []
+    first = starts[0][0] if starts else len(lines)
+    if "\n".join(lines[:first]).strip():
+        cells.append(Cell(SETUP_CELL, "\n".join(lines[:first]) + "\n", 1, 1))
+    for index, (start, header) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(lines)
+        try:
+            name, meta = parse_cell_header(header, default=f"cell{index + 1}")
+        except ValueError as exc:
+            problems.append(Problem(src_path, start + 1, str(exc)))
+            continue
+        if any(c.name == name for c in cells):
+            problems.append(Problem(src_path, start + 1, f"duplicate cell name {name!r}: "
+                                                         "give each cell its own name"))
+        tags = meta.get("tags", [])
+        cells.append(Cell(name, "\n".join(lines[start + 1 : end]) + "\n", start + 2, start + 1,
+                          expect_error="raises-exception" in tags))
+    if problems:
+        raise ContentError(problems)
+    return Lesson(src_path, source, tuple(cells))
+
+
+def parse_cell_header(header: str, default: str) -> tuple[str, dict]:
+    """Parse the text after `# %%`: an optional title, cell type and key=value metadata."""
+    text = header.strip()
+    text = re.sub(r"\[(markdown|md|raw)\]", "", text).strip()
+    if "=" in text:
+        title, meta = _jupytext_metadata(text)
+    else:
+        title, meta = text, {}
+    name = title.strip() or default
+    if not _CELL_NAME.match(name):
+        raise ValueError(f"cell name {name!r} must be one word of letters, digits, '_', '-' or '.'")
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ValueError('cell tags must be a list of strings, e.g. tags=["raises-exception"]')
+    return name, meta
+
+
+def _jupytext_metadata(text: str) -> tuple[str, dict]:
+    """Jupytext's own parser for `title key="value" tags=[...]` (imported only when needed)."""
+    from jupytext.cell_metadata import text_to_metadata
+
+    try:
+        title, meta = text_to_metadata(text, allow_title=True)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read cell metadata {text!r}: {exc}") from None
+    return title, meta

@@ -1,0 +1,197 @@
+"""Plain data passed between the pipeline stages: load -> parse -> execute -> render -> write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModuleOutline:
+    """One module of the series outline in site.yaml."""
+
+    number: int
+    title: str
+    goal: str
+    post_titles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Settings from site.yaml (all optional: a bare folder still builds)."""
+
+    title: str = "lessonpress site"
+    author: str = ""
+    description: str = ""
+    base_url: str = "/"
+    language: str = "en"
+    modules: tuple[ModuleOutline, ...] = ()
+    timeout: float = 600.0
+    lesson_timeouts: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell of a lesson script, between `# %%` lines."""
+
+    name: str
+    source: str
+    line: int  # 1-based line in the lesson file of the cell's first source line
+    header_line: int  # the `# %%` line, or 1 for the implicit setup cell
+    expect_error: bool = False
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson script split into cells."""
+
+    src_path: str  # relative to the project root, with forward slashes
+    source: str
+    cells: tuple[Cell, ...]
+
+    def cell(self, name: str) -> Cell | None:
+        """The cell called `name`, if any."""
+        return next((c for c in self.cells if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class PostSource:
+    """A post file as read from disk."""
+
+    slug: str
+    src_path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything `load` read: config, post sources, lessons, and where they live."""
+
+    root: Path
+    config: SiteConfig
+    posts: tuple[PostSource, ...]
+    lessons: dict[str, Lesson]
+    template_dirs: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class PostMeta:
+    """Validated front matter."""
+
+    title: str
+    series: str | None
+    date: dt.date | None
+    summary: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """A `{lesson}` directive: which cell a post shows, and how."""
+
+    post_path: str
+    line: int
+    lesson_path: str  # project-relative path of the lesson script
+    cell_name: str | None  # None: the whole script
+    show: str = "both"
+    captions: tuple[str, ...] = ()
+    alts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    """A `{value}` role: a module-level value of a lesson quoted in prose."""
+
+    post_path: str
+    line: int
+    lesson_path: str
+    name: str
+    spec: str
+
+
+@dataclass(frozen=True)
+class ParsedPost:
+    """A post after parsing: metadata, markdown-it tokens and all its references."""
+
+    source: PostSource
+    meta: PostMeta
+    tokens: tuple[Any, ...]
+    body_line: int  # lines before the body (front matter), to map token lines to file lines
+    lesson_refs: tuple[LessonRef, ...]
+    value_refs: tuple[ValueRef, ...]
+
+    @property
+    def lesson_paths(self) -> tuple[str, ...]:
+        """The lesson scripts this post needs, in first-use order."""
+        paths = [r.lesson_path for r in self.lesson_refs] + [r.lesson_path for r in self.value_refs]
+        return tuple(dict.fromkeys(paths))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure captured from a lesson, as PNG bytes."""
+
+    png: bytes
+    width: int  # CSS pixels
+    height: int
+    alt: str
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An exception raised by a cell, trimmed to the lesson's own frames."""
+
+    type_name: str
+    message: str
+    traceback: str
+    path: str  # project-relative path of the innermost lesson frame
+    line: int
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """What one cell did: output in order, the value it ended on, figures, error."""
+
+    name: str
+    output: str
+    display: str | None = None
+    figures: tuple[Figure, ...] = ()
+    error: CellError | None = None
+    output_truncated: bool = False
+    expect_error: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Raised when it should not have, or did not raise when it should have."""
+        return (self.error is not None) != self.expect_error
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    """A lesson's run: per-cell results, module-level values, time, and files it read."""
+
+    lesson_path: str
+    cells: tuple[CellResult, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    reads: tuple[tuple[str, str], ...] = ()  # (project-relative path, sha256)
+    failure: str | None = None  # crash, timeout: the lesson did not finish
+
+    @property
+    def failed(self) -> bool:
+        """Crashed, timed out, or a cell did not behave as tagged."""
+        return self.failure is not None or any(cell.failed for cell in self.cells)
+
+    def cell(self, name: str) -> CellResult | None:
+        """The result of the cell called `name`, if it ran."""
+        return next((c for c in self.cells if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file of the finished site, relative to the output folder."""
+
+    dest_path: str
+    data: bytes

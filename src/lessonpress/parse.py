@@ -1,0 +1,266 @@
+"""Stage 2: parse posts into metadata, tokens and references (nothing runs yet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from typing import Any
+
+import yaml
+
+from .errors import ContentError, Problem
+from .markdown import DIRECTIVE_INFO, new_markdown
+from .model import Lesson, LessonRef, ParsedPost, PostMeta, PostSource, ValueRef
+
+SHOW_CHOICES = ("both", "code", "output")
+DIRECTIVE_OPTIONS = ("show", "caption", "alt")
+KNOWN_FIELDS = {"title", "series", "date", "summary", "tags", "draft", "author", "description",
+                "image", "updated"}
+_SERIES = re.compile(r"^(\d+)\.(\d+)$")
+_OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
+
+
+def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson]) -> list[ParsedPost]:
+    """Parse every post, collecting all problems before failing."""
+    md = new_markdown()
+    parsed, problems = [], []
+    for post in posts:
+        try:
+            parsed.append(parse_post(md, post, lessons))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicate_series(parsed))
+    if problems:
+        raise ContentError(problems)
+    return parsed
+
+
+def parse_post(md: Any, post: PostSource, lessons: dict[str, Lesson]) -> ParsedPost:
+    """Tokenize one post and resolve its front matter, directives and roles."""
+    tokens = md.parse(post.text, {})
+    if not tokens or tokens[0].type != "front_matter":
+        raise ContentError.at(post.src_path, 1, "missing front matter: start the post with a "
+                                                "'---' line, YAML fields (title, date, ...), and '---'")
+    meta = parse_front_matter(post.src_path, tokens[0].content)
+    if not any(t.type != "front_matter" for t in tokens):
+        raise ContentError.at(post.src_path, tokens[0].map[1] + 1 if tokens[0].map else 1,
+                              "the post has no content after its front matter")
+    problems: list[Problem] = []
+    lesson_refs: list[LessonRef] = []
+    value_refs: list[ValueRef] = []
+    for token in tokens:
+        line = token.map[0] + 1 if token.map else 1
+        try:
+            if token.type == "fence" and DIRECTIVE_INFO.match(token.info.strip()):
+                ref = parse_directive(post, token, line, lessons)
+                token.meta["ref"] = ref
+                lesson_refs.append(ref)
+            elif token.type in ("math_block", "math_block_label"):
+                token.meta["mathml"] = to_mathml(token.content, post.src_path, line, display=True)
+            elif token.type == "inline":
+                value_refs.extend(_parse_inline(post, token, line, lessons, problems))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ContentError(problems)
+    end = tokens[0].map[1] if tokens[0].map else 0
+    return ParsedPost(post, meta, tuple(tokens), end, tuple(lesson_refs), tuple(value_refs))
+
+
+def parse_front_matter(src_path: str, text: str) -> PostMeta:
+    """Validate the YAML front matter of a post (the first line of YAML is file line 2)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        raise ContentError.at(src_path, line, f"invalid YAML front matter: "
+                                              f"{getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise ContentError.at(src_path, 2, "front matter must be YAML fields like 'title: ...'")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ContentError.at(src_path, _field_line(text, "title"),
+                              "front matter needs a 'title' (a non-empty string)")
+    return PostMeta(
+        title=title.strip(),
+        series=_series(src_path, text, data.get("series")),
+        date=_date(src_path, text, data.get("date")),
+        summary=_plain(src_path, text, data, "summary"),
+        tags=_tags(src_path, text, data.get("tags")),
+    )
+
+
+def unknown_fields(text: str) -> list[str]:
+    """Front matter fields lessonpress does not know (reported as warnings)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    return sorted(set(data) - KNOWN_FIELDS) if isinstance(data, dict) else []
+
+
+def _field_line(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=2):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _series(src_path: str, text: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    series = str(value).strip()
+    if not _SERIES.match(series) or int(series.split(".")[1]) == 0:
+        raise ContentError.at(src_path, _field_line(text, "series"),
+                              f"'series' must look like \"1.2\" (module.post), got {series!r}")
+    return series
+
+
+def _date(src_path: str, text: str, value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ContentError.at(src_path, _field_line(text, "date"),
+                              f"'date' must be a date like 2026-10-29, got {value!r}") from None
+
+
+def _plain(src_path: str, text: str, data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int, float)):
+        raise ContentError.at(src_path, _field_line(text, key), f"{key!r} must be text")
+    return " ".join(str(value).split())
+
+
+def _tags(src_path: str, text: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(t, (str, int, float)) for t in value):
+        raise ContentError.at(src_path, _field_line(text, "tags"), "'tags' must be a list of words")
+    return tuple(str(t) for t in value)
+
+
+def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:
+    seen: dict[str, ParsedPost] = {}
+    problems = []
+    for post in posts:
+        series = post.meta.series
+        if series is None:
+            continue
+        if series in seen:
+            problems.append(Problem(post.source.src_path, _field_line(post.tokens[0].content, "series"),
+                                    f"series number {series} is already used by "
+                                    f"{seen[series].source.src_path}"))
+        else:
+            seen[series] = post
+    return problems
+
+
+def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[str, Lesson]) -> str:
+    """Map a path relative to `lessons/<slug>/` to a known lesson, refusing escapes."""
+    if not target:
+        raise ContentError.at(post.src_path, line, "missing lesson file name")
+    if target.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", target) or "\\" in target:
+        raise ContentError.at(post.src_path, line, f"lesson path {target!r} must be relative to "
+                                                   f"lessons/{post.slug}/, not absolute")
+    joined = posixpath.normpath(posixpath.join("lessons", post.slug, target))
+    if not joined.startswith("lessons/"):
+        raise ContentError.at(post.src_path, line, f"lesson path {target!r} points outside the "
+                                                   "lessons folder")
+    if joined not in lessons:
+        known = sorted(p.rsplit("/", 1)[-1] for p in lessons if p.startswith(f"lessons/{post.slug}/"))
+        hint = f"; lessons/{post.slug}/ has: {', '.join(known)}" if known else \
+            f"; create it as {joined}"
+        raise ContentError.at(post.src_path, line, f"lesson file {target!r} not found{hint}")
+    return joined
+
+
+def parse_directive(post: PostSource, token: Any, line: int, lessons: dict[str, Lesson]) -> LessonRef:
+    """Read a ```{lesson} file.py#cell``` fence and its option lines."""
+    match = DIRECTIVE_INFO.match(token.info.strip())
+    assert match is not None
+    name, argument = match.group(1), match.group(2).strip()
+    if name != "lesson":
+        raise ContentError.at(post.src_path, line, f"unknown directive {{{name}}}; "
+                                                   "lessonpress knows {lesson}")
+    target, _, cell_name = argument.partition("#")
+    lesson_path = resolve_lesson_path(post, target.strip(), line, lessons)
+    if cell_name and lessons[lesson_path].cell(cell_name.strip()) is None:
+        names = ", ".join(c.name for c in lessons[lesson_path].cells)
+        raise ContentError.at(post.src_path, line, f"lesson {target.strip()} has no cell "
+                                                   f"{cell_name.strip()!r}; its cells: {names}")
+    options = _directive_options(post.src_path, token.content, line)
+    return LessonRef(post.src_path, line, lesson_path, cell_name.strip() or None,
+                     show=options.get("show", ["both"])[-1],
+                     captions=tuple(options.get("caption", ())), alts=tuple(options.get("alt", ())))
+
+
+def _directive_options(src_path: str, body: str, line: int) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for offset, text in enumerate(body.splitlines(), start=1):
+        if not text.strip():
+            continue
+        match = _OPTION.match(text.strip())
+        if not match:
+            raise ContentError.at(src_path, line + offset, f"unexpected line in {{lesson}} directive: "
+                                                           f"{text.strip()!r}; only ':option: value' "
+                                                           "lines are allowed")
+        key, value = match.group(1), match.group(2).strip()
+        if key not in DIRECTIVE_OPTIONS:
+            raise ContentError.at(src_path, line + offset, f"unknown option :{key}: for {{lesson}}; "
+                                                           f"known: {', '.join(DIRECTIVE_OPTIONS)}")
+        if key == "show" and value not in SHOW_CHOICES:
+            raise ContentError.at(src_path, line + offset, f":show: must be one of "
+                                                           f"{', '.join(SHOW_CHOICES)}, got {value!r}")
+        options.setdefault(key, []).append(value)
+    return options
+
+
+def _parse_inline(post: PostSource, token: Any, line: int, lessons: dict[str, Lesson],
+                  problems: list[Problem]) -> list[ValueRef]:
+    refs = []
+    for child in token.children or []:
+        child.meta["line"] = line
+        try:
+            if child.type == "myst_role":
+                ref = parse_value_role(post, child, line, lessons)
+                child.meta["ref"] = ref
+                refs.append(ref)
+            elif child.type in ("math_inline", "math_inline_double"):
+                display = child.type == "math_inline_double"
+                child.meta["mathml"] = to_mathml(child.content, post.src_path, line, display)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    return refs
+
+
+def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str, Lesson]) -> ValueRef:
+    """Read {value}`file.py:name:spec`."""
+    role = token.meta.get("name", "")
+    if role != "value":
+        raise ContentError.at(post.src_path, line, f"unknown role {{{role}}}; lessonpress knows {{value}}")
+    target, _, rest = token.content.partition(":")
+    name, _, spec = rest.partition(":")
+    if not name.strip().isidentifier():
+        raise ContentError.at(post.src_path, line, f"{{value}}`{token.content}` must look like "
+                                                   "`lesson.py:variable` or `lesson.py:variable:.4f`")
+    lesson_path = resolve_lesson_path(post, target.strip(), line, lessons)
+    return ValueRef(post.src_path, line, lesson_path, name.strip(), spec)
+
+
+def to_mathml(latex: str, src_path: str, line: int, display: bool) -> str:
+    """LaTeX to MathML at build time, so pages need no JavaScript for math."""
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(latex.strip(), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises many exception types for bad input
+        raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: "
+                                              f"{type(exc).__name__}: {exc}") from None

@@ -1,0 +1,334 @@
+"""Stage 4: turn parsed posts and lesson results into the site's files (nothing is written yet)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import __version__
+from .errors import ContentError
+from .markdown import new_markdown
+from .model import (CellResult, Lesson, LessonRef, LessonResult, ModuleOutline, OutputFile,
+                    ParsedPost, Project)
+
+WORDS_PER_MINUTE = 220
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link to another post: its title and URL relative to the current page."""
+
+    title: str
+    url: str
+    series: str | None
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One line of the series outline: a written post (with URL) or an upcoming title."""
+
+    series: str
+    title: str
+    url: str | None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class OutlineModule:
+    """A module of the outline as shown on the index."""
+
+    number: int
+    title: str
+    goal: str
+    entries: tuple[OutlineEntry, ...]
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What markdown render rules need to draw lesson cells and values for one post."""
+
+    post: ParsedPost
+    results: dict[str, LessonResult]
+    lessons: dict[str, Lesson]
+    cell_template: jinja2.Template
+    figures: dict[str, bytes]  # file name beside the page -> PNG, filled while rendering
+
+
+def series_key(post: ParsedPost) -> tuple[int, int, str]:
+    """Sort key: series posts in outline order, then the rest by date and slug."""
+    if post.meta.series:
+        module, number = post.meta.series.split(".")
+        return (int(module), int(number), post.source.slug)
+    date = post.meta.date.isoformat() if post.meta.date else "9999"
+    return (10**6, 0, date + post.source.slug)
+
+
+def render_site(project: Project, posts: list[ParsedPost], results: dict[str, LessonResult]) -> list[OutputFile]:
+    """Render every page of the site."""
+    env = template_env(project)
+    ordered = sorted(posts, key=series_key)
+    md = new_markdown()
+    _add_rules(md)
+    files: list[OutputFile] = []
+    problems = []
+    for index, post in enumerate(ordered):
+        try:
+            files.extend(render_post(project, env, md, ordered, index, results))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ContentError(problems)
+    files.append(_render_template(env, "index.html", "index.html", site=project.config,
+                                  root="", modules=outline(project, ordered, ""),
+                                  other_posts=_others(project, ordered, ""), version=__version__))
+    files.extend(static_files(project))
+    return files
+
+
+def template_env(project: Project) -> jinja2.Environment:
+    """Jinja2 with autoescape; the project's templates/ override the default theme."""
+    loader = jinja2.FileSystemLoader([str(d) for d in project.template_dirs])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
+    return env
+
+
+def _render_template(env: jinja2.Environment, name: str, dest: str, **context: Any) -> OutputFile:
+    try:
+        template = env.get_template(name)
+        html = template.render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError.at(_template_path(exc.filename, exc.name), exc.lineno,
+                              f"template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise ContentError.at(*_template_location(exc, name), f"template error: {exc}") from None
+    return OutputFile(dest, html.encode("utf-8"))
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    if filename:
+        parts = Path(filename).parts
+        if "templates" in parts:
+            return "/".join(parts[parts.index("templates"):])
+        return filename
+    return f"templates/{name}"
+
+
+def _template_location(exc: BaseException, name: str) -> tuple[str, int]:
+    """The innermost template frame of a runtime template error."""
+    tb = exc.__traceback__
+    location = (f"templates/{name}", 1)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") or filename.endswith(".xml"):
+            location = (_template_path(filename, None), tb.tb_lineno)
+        tb = tb.tb_next
+    return location
+
+
+def render_post(project: Project, env: jinja2.Environment, md: Any, ordered: list[ParsedPost],
+                index: int, results: dict[str, LessonResult]) -> list[OutputFile]:
+    """The page of one post and the figures beside it."""
+    post = ordered[index]
+    slug = post.source.slug
+    context = RenderContext(post, results, project.lessons, env.get_template("_cell.html"), {})
+    body = md.renderer.render(list(post.tokens), md.options, {"lessonpress": context})
+    prev_post = ordered[index - 1] if index > 0 else None
+    next_post = ordered[index + 1] if index + 1 < len(ordered) else None
+    seconds = sum(results[p].seconds for p in post.lesson_paths if p in results)
+    page = _render_template(
+        env, "post.html", f"posts/{slug}/index.html", site=project.config, root="../../",
+        post=post.meta, slug=slug, content=Markup(body), toc=table_of_contents(post),
+        position=position(project.config.modules, post), reading_minutes=reading_minutes(body),
+        prev=_nav(prev_post), next=_nav(next_post), lessons=_downloads(post),
+        run_seconds=seconds, version=__version__,
+    )
+    figures = [OutputFile(f"posts/{slug}/{name}", data) for name, data in sorted(context.figures.items())]
+    downloads = [OutputFile(f"posts/{slug}/{Path(p).name}", project.lessons[p].source.encode("utf-8"))
+                 for p in post.lesson_paths]
+    return [page, *figures, *downloads]
+
+
+def _nav(post: ParsedPost | None) -> NavLink | None:
+    if post is None:
+        return None
+    return NavLink(post.meta.title, f"../{post.source.slug}/", post.meta.series)
+
+
+def _downloads(post: ParsedPost) -> list[str]:
+    return [Path(p).name for p in post.lesson_paths]
+
+
+def position(modules: tuple[ModuleOutline, ...], post: ParsedPost) -> str:
+    """'Module 1 · Post 2 of 6', or '' for a post outside the outline."""
+    if not post.meta.series:
+        return ""
+    module, number = (int(x) for x in post.meta.series.split("."))
+    if module <= len(modules):
+        return f"Module {module} · Post {number} of {len(modules[module - 1].post_titles)}"
+    return f"Module {module} · Post {number}"
+
+
+def reading_minutes(html: str) -> int:
+    """Minutes to read the prose and glance at the code."""
+    words = len(re.sub(r"<[^>]+>", " ", html).split())
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def table_of_contents(post: ParsedPost) -> list[tuple[int, str, str]]:
+    """(level, id, text) of every h2/h3, from the ids the anchors plugin gave them."""
+    toc = []
+    tokens = post.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in ("h2", "h3") and token.attrs.get("id"):
+            text = "".join(child.content for child in (tokens[index + 1].children or [])
+                           if child.type in ("text", "code_inline", "math_inline"))
+            toc.append((int(token.tag[1]), str(token.attrs["id"]), text))
+    return toc
+
+
+def outline(project: Project, ordered: list[ParsedPost], root: str) -> list[OutlineModule]:
+    """The series outline with written posts linked and the rest marked upcoming."""
+    written = {p.meta.series: p for p in ordered if p.meta.series}
+    modules = []
+    for module in project.config.modules:
+        entries = []
+        for number, title in enumerate(module.post_titles, start=1):
+            series = f"{module.number}.{number}"
+            post = written.get(series)
+            entries.append(OutlineEntry(series, post.meta.title if post else title,
+                                        f"{root}posts/{post.source.slug}/" if post else None,
+                                        post.meta.summary if post else ""))
+        modules.append(OutlineModule(module.number, module.title, module.goal, tuple(entries)))
+    return modules
+
+
+def _others(project: Project, ordered: list[ParsedPost], root: str) -> list[OutlineEntry]:
+    """Posts not placed by the outline (no series number, or beyond the outline)."""
+    placed = {f"{m.number}.{i}" for m in project.config.modules for i in range(1, len(m.post_titles) + 1)}
+    return [OutlineEntry(p.meta.series or "", p.meta.title, f"{root}posts/{p.source.slug}/", p.meta.summary)
+            for p in ordered if p.meta.series not in placed]
+
+
+def static_files(project: Project) -> list[OutputFile]:
+    """Theme assets (CSS, JavaScript) and the Pygments stylesheets."""
+    from pygments.formatters import HtmlFormatter
+
+    files = {}
+    for folder in reversed(project.template_dirs):
+        assets = folder / "assets"
+        for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
+            if path.is_file():
+                files[f"assets/{path.relative_to(assets).as_posix()}"] = path.read_bytes()
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="github-dark").get_style_defs(":root[data-theme=dark] .highlight")
+    files["assets/pygments.css"] = (light + "\n" + dark + "\n").encode()
+    return [OutputFile(dest, data) for dest, data in sorted(files.items())]
+
+
+# ---------------------------------------------------------------- markdown render rules
+
+def _add_rules(md: Any) -> None:
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_fence)
+    md.add_render_rule("myst_role", _render_value)
+    for name in ("math_inline", "math_inline_double", "math_block", "math_block_label"):
+        md.add_render_rule(name, _render_math)
+
+
+def highlight(code: str, language: str) -> str:
+    """Static syntax highlighting with Pygments (no JavaScript)."""
+    from pygments import highlight as pygments_highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language) if language else TextLexer()
+    except ClassNotFound:
+        lexer = TextLexer()
+    return pygments_highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+
+
+def _render_fence(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    ref = token.meta.get("ref")
+    if ref is None:
+        language = token.info.strip().split()[0] if token.info.strip() else ""
+        return f'<div class="code-block">{highlight(token.content, language)}</div>\n'
+    return render_lesson_ref(env["lessonpress"], ref)
+
+
+def _render_math(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    mathml = token.meta.get("mathml", "")
+    if token.type.startswith("math_block"):
+        return f'<div class="math-display">{mathml}</div>\n'
+    return mathml
+
+
+def _render_value(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    ref = tokens[idx].meta["ref"]
+    value = env["lessonpress"].results[ref.lesson_path].values[ref.name]
+    return f'<span class="lesson-value">{escape(format(value, ref.spec))}</span>'
+
+
+def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
+    """A cell (or whole script): highlighted code, then output, value, figures, error."""
+    result = context.results[ref.lesson_path]
+    lesson_name = ref.lesson_path.split("/", 2)[-1]
+    lesson = _lesson_name_in_post(ref)
+    source = context.lessons[ref.lesson_path]
+    if ref.cell_name is None:
+        cells = list(result.cells)
+        code = source.source
+    else:
+        cell = result.cell(ref.cell_name)
+        cells = [cell] if cell else []
+        code = source.cell(ref.cell_name).source  # type: ignore[union-attr]
+    figures = []
+    for cell in cells:
+        for number, figure in enumerate(cell.figures, start=1):
+            name = f"{lesson.replace('/', '__').removesuffix('.py')}-{cell.name}-{number}.png"
+            context.figures[name] = figure.png
+            figures.append((name, figure))
+    shown = [
+        {"src": name, "width": fig.width, "height": fig.height,
+         "alt": _pick(ref.alts, i, fig.alt), "caption": _pick(ref.captions, i, "")}
+        for i, (name, fig) in enumerate(figures)
+    ]
+    return context.cell_template.render(
+        ref=ref, lesson=lesson, lesson_name=lesson_name, cell_name=ref.cell_name,
+        code=Markup(highlight(code.strip("\n") + "\n", "python")) if ref.show != "output" else None,
+        outputs=_outputs(cells) if ref.show != "code" else [], figures=shown if ref.show != "code" else [],
+    )
+
+
+def _lesson_name_in_post(ref: LessonRef) -> str:
+    parts = ref.lesson_path.split("/")
+    return "/".join(parts[2:])
+
+
+def _outputs(cells: list[CellResult]) -> list[dict[str, Any]]:
+    outputs = []
+    for cell in cells:
+        if cell.output:
+            outputs.append({"kind": "output", "text": cell.output.rstrip("\n"),
+                            "truncated": cell.output_truncated})
+        if cell.display is not None:
+            outputs.append({"kind": "display", "text": cell.display, "truncated": False})
+        if cell.error is not None:
+            outputs.append({"kind": "error", "text": cell.error.traceback.rstrip("\n"), "truncated": False})
+    return outputs
+
+
+def _pick(values: tuple[str, ...], index: int, default: str) -> str:
+    return values[index] if index < len(values) else default

@@ -1,0 +1,480 @@
+"""Runs lessons in separate processes: a warm worker forks one fresh child per lesson.
+
+This module runs inside the worker and its children, never in the build process, so it
+may import torch and matplotlib. The build talks to a worker with one JSON line per job
+on stdin/stdout; the child writes its LessonResult as a pickle to the job's result path.
+"""
+
+from __future__ import annotations
+
+import __future__
+import ast
+import hashlib
+import io
+import json
+import os
+import pickle
+import re
+import select
+import signal
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from .model import Cell, CellError, CellResult, Figure, LessonResult
+
+SEED = 0
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_FUTURE_MASK = 0
+for _name in __future__.all_feature_names:
+    _FUTURE_MASK |= getattr(__future__, _name).compiler_flag
+
+
+# ---------------------------------------------------------------- worker (parent of children)
+
+def preimport() -> None:
+    """Import what every lesson needs once, without running any torch op (fork safety)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+
+    try:
+        import torch  # noqa: F401
+        import torch._dynamo  # noqa: F401  (the first optimizer imports it lazily: ~1 s)
+        import torch.optim  # noqa: F401
+    except ImportError:
+        pass
+
+
+def worker_main() -> None:
+    """Serve jobs from stdin until it closes: fork a child per job, reply with how it ended."""
+    _die_with_parent()
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray prints from imports must not corrupt the protocol
+    preimport()
+    protocol.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        job = json.loads(line)
+        protocol.write(json.dumps(run_forked(job, protocol.fileno())) + "\n")
+
+
+def run_forked(job: dict[str, Any], protocol_fd: int) -> dict[str, Any]:
+    """Fork a child for one lesson, wait for it within the timeout, and say how it ended."""
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(protocol_fd)
+            run_job(job)
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        os.setpgid(pid, pid)
+    except OSError:
+        pass
+    status = _wait(pid, job["timeout"])
+    return {"id": job["id"], "status": status[0], "exitcode": status[1],
+            "seconds": time.perf_counter() - started}
+
+
+def _wait(pid: int, timeout: float) -> tuple[str, int]:
+    pidfd = os.pidfd_open(pid)
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
+    if not ready:
+        _kill_group(pid)
+        os.waitpid(pid, 0)
+        return "timeout", -signal.SIGKILL
+    _, raw = os.waitpid(pid, 0)
+    _kill_group(pid)  # stray grandchildren of the lesson
+    return "exited", os.waitstatus_to_exitcode(raw)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _die_with_parent() -> None:
+    """Linux: take this process down when its parent (the build) dies, e.g. on SIGKILL."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+# ---------------------------------------------------------------- child: run one lesson
+
+def run_job(job: dict[str, Any]) -> None:
+    """Run a lesson's cells in a fresh `__main__` and write the LessonResult to disk."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    _die_with_parent()
+    root = Path(job["root"])
+    path = root / job["lesson_path"]
+    progress_path = job["result_path"] + ".cell"
+    _isolate(path, job.get("threads", 1))
+    reads = _record_reads(root / "lessons")
+    namespace = _fresh_main(path)
+    figures = _FigureCapture()
+    cells = []
+    started = time.perf_counter()
+    future_flags = 0
+    for name, source, line, expect_error in job["cells"]:
+        Path(progress_path).write_text(name)
+        cell = Cell(name, source, line, line - 1, expect_error)
+        result, future_flags, stop = _run_cell(cell, path, root, namespace, figures,
+                                                job.get("output_limit", 200_000), future_flags)
+        cells.append(result)
+        if stop:
+            break
+    seconds = time.perf_counter() - started
+    result = LessonResult(job["lesson_path"], tuple(cells), _values(namespace), seconds,
+                          _hash_reads(root, reads, path))
+    _write_atomic(Path(job["result_path"]), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _isolate(path: Path, threads: int) -> None:
+    """Start every lesson alike: its folder, argv, sys.path, seeds, threads, stdin."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.chdir(path.parent)
+    sys.argv = [str(path)]
+    sys.path.insert(0, str(path.parent))
+    import random
+
+    random.seed(SEED)
+    try:
+        import numpy
+
+        numpy.random.seed(SEED)
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        torch.manual_seed(SEED)
+        torch.set_num_threads(max(1, threads))
+    except ImportError:
+        pass
+
+
+def _fresh_main(path: Path) -> dict[str, Any]:
+    """A new `__main__` whose file is the lesson, so `if __name__ == "__main__"` and spawn work."""
+    module = types.ModuleType("__main__")
+    module.__file__ = str(path)
+    module.__dict__["__builtins__"] = __builtins__
+    module.__spec__ = None
+    sys.modules["__main__"] = module
+    return module.__dict__
+
+
+def _record_reads(lessons_dir: Path) -> set[str]:
+    """Remember every file under the lessons tree that the lesson opens."""
+    prefix = str(lessons_dir.resolve()) + os.sep
+    opened: set[str] = set()
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+            name = os.fsdecode(args[0])
+            full = os.path.abspath(name)
+            if full.startswith(prefix):
+                opened.add(full)
+
+    sys.addaudithook(hook)
+    return opened
+
+
+def _hash_reads(root: Path, opened: set[str], lesson: Path) -> tuple[tuple[str, str], ...]:
+    prefix = str((root / "lessons").resolve()) + os.sep
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.abspath(file).startswith(prefix):
+            opened.add(os.path.abspath(file))
+    reads = []
+    for full in sorted(opened):
+        candidate = Path(full)
+        if candidate.is_file() and candidate.resolve() != lesson.resolve() and "__pycache__" not in full:
+            digest = hashlib.sha256(candidate.read_bytes()).hexdigest()
+            reads.append((candidate.resolve().relative_to(root.resolve()).as_posix(), digest))
+    return tuple(reads)
+
+
+def _run_cell(cell: Cell, path: Path, root: Path, namespace: dict[str, Any], figures: _FigureCapture,
+              output_limit: int, future_flags: int) -> tuple[CellResult, int, bool]:
+    """Execute one cell with its output captured; return its result and whether to stop."""
+    display: str | None = None
+    error: CellError | None = None
+    stop = False
+    figures.start_cell()
+    with _CapturedOutput(output_limit) as captured:
+        try:
+            display, future_flags = _execute(cell, path, namespace, future_flags)
+        except SystemExit as exc:
+            stop = True
+            if exc.code not in (None, 0):
+                error = _cell_error(exc, path, root, cell)
+        except BaseException as exc:  # the lesson's own errors, reported to the author
+            error = _cell_error(exc, path, root, cell)
+            stop = not cell.expect_error
+        figures.snapshot_open(close=True)
+    result = CellResult(cell.name, captured.text, display, tuple(figures.taken), error,
+                        captured.truncated, cell.expect_error)
+    return result, future_flags, stop
+
+
+def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> tuple[str | None, int]:
+    """Compile the cell under the lesson's real path and line numbers; show a final expression."""
+    padded = "\n" * (cell.line - 1) + cell.source
+    tree = ast.parse(padded, filename=str(path), feature_version=None)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    code = compile(tree, str(path), "exec", flags=flags, dont_inherit=True)
+    flags |= code.co_flags & _FUTURE_MASK
+    exec(code, namespace)
+    if last is None:
+        return None, flags
+    value = eval(compile(last, str(path), "eval", flags=flags, dont_inherit=True), namespace)
+    return _display(value), flags
+
+
+def _display(value: Any) -> str | None:
+    """The repr a notebook would show, or None for values not worth showing."""
+    if value is None:
+        return None
+    items = value if isinstance(value, (list, tuple)) and value else [value]
+    if all(type(item).__module__.startswith("matplotlib") for item in items):
+        return None
+    return repr(value)
+
+
+def _cell_error(exc: BaseException, path: Path, root: Path, cell: Cell) -> CellError:
+    """Trim a traceback to frames in the lessons tree, with paths relative to the lesson."""
+    lessons_dir = str((root / "lessons").resolve()) + os.sep
+    te = traceback.TracebackException.from_exception(exc)
+    line = cell.header_line or cell.line
+    where = path
+    for part in _chain(te):
+        part.stack = traceback.StackSummary.from_list(
+            [f for f in part.stack if os.path.abspath(f.filename).startswith(lessons_dir)])
+        for frame in part.stack:
+            frame.filename = os.path.relpath(os.path.abspath(frame.filename), path.parent)
+        if getattr(part, "filename", None):
+            part.filename = os.path.relpath(os.path.abspath(part.filename), path.parent)
+    own = [f for f in te.stack if f.filename == path.name]
+    if own:
+        line = own[-1].lineno or line
+    elif isinstance(exc, SyntaxError) and exc.lineno:
+        line = exc.lineno
+    text = "".join(te.format())
+    message = "".join(te.format_exception_only()).strip().split("\n")[-1]
+    message = message.split(": ", 1)[1] if ": " in message else message
+    rel = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    return CellError(type(exc).__name__, message, text, rel, line)
+
+
+def _chain(te: traceback.TracebackException) -> list[traceback.TracebackException]:
+    parts, seen = [], set()
+    current: traceback.TracebackException | None = te
+    stack = [te]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        parts.append(current)
+        stack.extend(x for x in (current.__cause__, current.__context__) if x is not None)
+    return parts
+
+
+def _values(namespace: dict[str, Any]) -> dict[str, Any]:
+    """Module-level values that prose may quote: numbers, strings, and one-element tensors."""
+    values = {}
+    for name, value in namespace.items():
+        if name.startswith("_"):
+            continue
+        plain = _plain(value)
+        if plain is not None:
+            values[name] = plain
+    return values
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (bool, int, float, complex)):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= 10_000 else None
+    item = getattr(value, "item", None)
+    numel = getattr(value, "numel", None) or getattr(value, "size", None)
+    try:
+        if callable(item) and (numel() if callable(numel) else numel) == 1:
+            plain = item()
+            return plain if isinstance(plain, (bool, int, float, complex)) else None
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    if isinstance(value, (list, tuple)) and len(value) <= 1000:
+        items = [_plain(v) for v in value]
+        return items if all(v is not None for v in items) else None
+    return None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class _CapturedOutput:
+    """Send fds 1 and 2 (Python, C extensions and child processes alike) to one file."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.text = ""
+        self.truncated = False
+
+    def __enter__(self) -> _CapturedOutput:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.saved = (os.dup(1), os.dup(2))
+        self.file = io.FileIO(_temp_file(), "w+")
+        os.dup2(self.file.fileno(), 1)
+        os.dup2(self.file.fileno(), 2)
+        self.streams = (sys.stdout, sys.stderr)
+        sys.stdout = _text_stream(1)
+        sys.stderr = _text_stream(2)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        sys.stdout, sys.stderr = self.streams
+        os.dup2(self.saved[0], 1)
+        os.dup2(self.saved[1], 2)
+        for fd in self.saved:
+            os.close(fd)
+        size = os.fstat(self.file.fileno()).st_size
+        self.file.seek(0)
+        data = self.file.read(self.limit)
+        self.file.close()
+        self.truncated = size > self.limit
+        self.text = clean_output(data.decode("utf-8", errors="replace"))
+
+
+def _temp_file() -> int:
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="lessonpress-out-")
+    os.unlink(name)
+    return fd
+
+
+def _text_stream(fd: int) -> io.TextIOWrapper:
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
+
+
+def clean_output(text: str) -> str:
+    """What a terminal would show: ANSI codes dropped, `\\r` redraws resolved to their end."""
+    text = _ANSI.sub("", text.replace("\r\n", "\n"))
+    lines = []
+    for line in text.split("\n"):
+        shown = ""
+        for part in line.split("\r"):
+            shown = part + shown[len(part):]
+        lines.append(shown)
+    return "\n".join(lines)
+
+
+class _FigureCapture:
+    """Snapshots of figures: at every plt.show() and for figures still open when a cell ends."""
+
+    def __init__(self) -> None:
+        import matplotlib.pyplot as plt
+
+        import functools
+
+        self.taken: list[Figure] = []
+        original = plt.show
+
+        @functools.wraps(original)
+        def show(*args: Any, **kwargs: Any) -> None:
+            self.snapshot_open(close=False)
+
+        plt.show = show
+
+    def start_cell(self) -> None:
+        self.taken = []
+
+    def snapshot_open(self, close: bool) -> None:
+        import matplotlib.pyplot as plt
+        from matplotlib._pylab_helpers import Gcf
+
+        for manager in Gcf.get_all_fig_managers():
+            figure = manager.canvas.figure
+            if figure.stale:
+                self.taken.append(_snapshot(figure))
+        if close:
+            plt.close("all")
+
+
+def _snapshot(figure: Any) -> Figure:
+    """Render a figure to PNG at twice its CSS size, with no time-dependent metadata."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi * 2, metadata={"Software": None})
+    figure.stale = False  # the next change to any artist marks it stale again
+    width, height = figure.get_size_inches() * figure.dpi
+    return Figure(buffer.getvalue(), round(width), round(height), _alt_text(figure))
+
+
+def _alt_text(figure: Any) -> str:
+    """Describe a figure from its titles and axis labels."""
+    parts = []
+    suptitle = figure._suptitle.get_text() if figure._suptitle is not None else ""
+    if suptitle:
+        parts.append(suptitle)
+    for axes in figure.axes:
+        bits = [axes.get_title()]
+        labels = [f"{axis} axis: {label}" for axis, label in
+                  (("x", axes.get_xlabel()), ("y", axes.get_ylabel())) if label]
+        if labels:
+            bits.append("(" + ", ".join(labels) + ")")
+        text = " ".join(b for b in bits if b)
+        if text:
+            parts.append(text)
+    return "Plot: " + "; ".join(parts) if parts else "Plot produced by the lesson"
+
+
+def main() -> None:
+    """`python -m lessonpress.runner --worker` or `--job FILE` (a fresh interpreter per lesson)."""
+    if sys.argv[1:2] == ["--worker"]:
+        worker_main()
+    elif sys.argv[1:2] == ["--job"]:
+        preimport()
+        run_job(json.loads(Path(sys.argv[2]).read_text()))
+    else:
+        raise SystemExit("usage: python -m lessonpress.runner --worker | --job FILE")
+
+
+if __name__ == "__main__":
+    main()

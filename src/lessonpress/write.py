@@ -1,0 +1,110 @@
+"""Stage 5: publish the site atomically, keeping unchanged files (and their mtimes) as they were.
+
+The new site is assembled in a temporary folder beside the output folder; unchanged files
+are hard-linked from the previous site. Only when it is complete is it swapped in with one
+rename (an atomic exchange on Linux), so readers and killed builds never see half a site.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import BusyError
+from .model import OutputFile
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def publish(files: list[OutputFile], out: Path) -> int:
+    """Write `files` as the complete new content of `out`; return how many files changed."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        changed = _assemble(files, stage, out)
+        _swap(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)  # after a swap, this is the old site
+    return changed
+
+
+def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> int:
+    changed = 0
+    for file in files:
+        dest = stage / file.dest_path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        old = previous / file.dest_path
+        if _same_content(old, file.data):
+            os.link(old, dest)  # same inode: mtime and content untouched
+            continue
+        dest.write_bytes(file.data)
+        changed += 1
+    return changed
+
+
+def _same_content(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put `stage` at `out`; the old `out` ends up at `stage` (to be deleted)."""
+    os.chmod(stage, 0o755)
+    if not out.exists():
+        os.rename(stage, out)
+        stage.mkdir()
+        return
+    if _exchange(stage, out):
+        return
+    old = stage.with_name(stage.name + ".old")
+    os.rename(out, old)
+    os.rename(stage, out)
+    os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): swap two paths in one atomic step (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.EXDEV):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+@contextmanager
+def build_lock(out: Path, wait: bool = True, on_wait=None) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Only one build publishes to `out` at a time; a second one waits (or refuses)."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise BusyError(f"another lessonpress build is writing {out}; try again when it "
+                                "finishes") from None
+            if on_wait:
+                on_wait(out)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
