@@ -44,7 +44,7 @@ def parse_post(md: Any, post: PostSource, lessons: dict[str, Lesson]) -> ParsedP
                                                 "'---' line, YAML fields (title, date, ...), and '---'")
     meta = parse_front_matter(post.src_path, tokens[0].content)
     if not any(t.type != "front_matter" for t in tokens):
-        raise ContentError.at(post.src_path, tokens[0].map[1] + 1 if tokens[0].map else 1,
+        raise ContentError.at(post.src_path, tokens[0].map[1] if tokens[0].map else 1,
                               "the post has no content after its front matter")
     problems: list[Problem] = []
     lesson_refs: list[LessonRef] = []

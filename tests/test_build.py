@@ -1,0 +1,171 @@
+"""End to end: build a small project with the CLI and check the site."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import post
+
+LESSON = '''
+"""A small lesson."""
+import matplotlib.pyplot as plt
+
+# %% train
+final_loss = 0.0123456
+print("<script>alert('x')</script>")
+fig, ax = plt.subplots()
+ax.plot([3, 2, 1])
+ax.set_title("Loss")
+plt.show()
+
+# %% oops tags=["raises-exception"]
+raise RuntimeError("element 0 of tensors does not require grad")
+'''
+
+BODY = '''
+## The math
+
+Inline $w \\leftarrow w - \\eta g$ and display:
+
+$$
+L = \\frac{1}{N} \\sum_{i=1}^{N} (w x_i - y_i)^2
+$$
+
+The loss ends at {value}`lesson.py:final_loss:.4f`.
+
+```{lesson} lesson.py#train
+:caption: The loss falls.
+```
+
+```{lesson} lesson.py#oops
+```
+'''
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lessonpress.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, env={**os.environ, "GITHUB_ACTIONS": ""})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from .conftest import write_project
+
+    root = write_project(tmp_path_factory.mktemp("site"), {
+        "posts/first.md": post("First <post> & \"quotes\"", "1.1", BODY),
+        "posts/second.md": post("Second", "1.2", "## Only prose\n\nNo lessons here."),
+        "lessons/first/lesson.py": LESSON,
+        "site.yaml": "title: Test series\nmodules:\n  - title: M1\n    goal: Learn.\n"
+                     "    posts: [First, Second, Third]\n",
+    })
+    result = run_cli("build", "--root", str(root), "--out", str(root / "out"))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def page(built: Path, slug: str) -> str:
+    return (built / "out" / "posts" / slug / "index.html").read_text()
+
+
+def test_post_shows_code_output_figure_and_math(built: Path) -> None:
+    html = page(built, "first")
+    assert '<span class="n">final_loss</span>' in html  # highlighted at build time
+    assert "&lt;script&gt;alert(" in html and "<script>alert(" not in html
+    assert '<span class="lesson-value">0.0123</span>' in html
+    assert html.count("<math") == 2 and 'display="block"' in html
+    img = re.search(r'<img src="([^"]+)" alt="([^"]+)"', html)
+    assert img and img.group(2) == "Plot: Loss"
+    data = (built / "out" / "posts" / "first" / img.group(1)).read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
+    assert "<figcaption>The loss falls.</figcaption>" in html
+
+
+def test_expected_error_is_shown(built: Path) -> None:
+    html = page(built, "first")
+    assert "RuntimeError: element 0 of tensors does not require grad" in html
+    assert 'File &#34;lesson.py&#34;, line 13' in html
+
+
+def test_title_is_escaped(built: Path) -> None:
+    html = page(built, "first")
+    assert "<h1>First &lt;post&gt; &amp; &#34;quotes&#34;</h1>" in html
+
+
+def test_index_lists_outline_with_upcoming_posts(built: Path) -> None:
+    html = (built / "out" / "index.html").read_text()
+    assert 'href="posts/first/"' in html and 'href="posts/second/"' in html
+    assert "Third" in html and "upcoming" in html
+    assert "Goal:</strong> Learn." in html
+
+
+def test_previous_and_next_links_follow_the_series(built: Path) -> None:
+    assert 'rel="next" href="../second/"' in page(built, "first")
+    assert 'rel="prev" href="../first/"' in page(built, "second")
+
+
+def test_bare_folder_builds_with_default_look(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post("Alone", body="{value}`l.py:answer`"),
+                    "lessons/a/l.py": "answer = 42\n"})
+    result = run_cli("build", "--root", str(root), "--out", str(root / "public"))
+    assert result.returncode == 0, result.stderr
+    assert "42" in (root / "public" / "posts" / "a" / "index.html").read_text()
+    assert (root / "public" / "assets" / "style.css").is_file()
+
+
+def test_unknown_cell_is_reported_and_old_site_kept(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    import shutil
+
+    shutil.copytree(built / "out", out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = tmp_path / "broken"
+    shutil.copytree(built, broken, ignore=shutil.ignore_patterns("out"))
+    text = (broken / "posts" / "first.md").read_text().replace("lesson.py#train", "lesson.py#trian")
+    (broken / "posts" / "first.md").write_text(text)
+    result = run_cli("build", "--root", str(broken), "--out", str(out))
+    assert result.returncode == 1
+    line = text.splitlines().index("```{lesson} lesson.py#trian") + 1
+    assert f"posts/first.md:{line}: error: lesson lesson.py has no cell 'trian'; its cells: setup, " \
+           "train, oops" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_unexpected_exception_names_post_and_lesson_line(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post(body="```{lesson} l.py\n```"),
+                    "lessons/a/l.py": "x = 1\n\ndef f():\n    return 1 / 0\n\nf()\n"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "posts/a.md:7: error: lesson l.py raised ZeroDivisionError in cell 'setup' " \
+           "(lessons/a/l.py:4): division by zero" in result.stderr
+    assert 'File "l.py", line 6, in <module>' in result.stderr
+    assert not (root / "site").exists()
+
+
+def test_expected_error_that_does_not_raise_fails(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post(body="```{lesson} l.py#c\n```"),
+                    "lessons/a/l.py": 'x = 1\n# %% c tags=["raises-exception"]\ny = 2\n'})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "cell 'c' of lesson l.py is tagged raises-exception but did not raise" in result.stderr
+    assert "lessons/a/l.py:2: error: expected an exception" in result.stderr
+
+
+def test_unknown_value_is_an_error_with_line(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post(body="Loss: {value}`l.py:final_los:.2f`"),
+                    "lessons/a/l.py": "final_loss = 0.5\n"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?" \
+        in result.stderr
+
+
+def test_missing_posts_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("build", "--root", str(tmp_path))
+    assert result.returncode == 2 and "has no posts/ folder" in result.stderr

@@ -1,0 +1,322 @@
+"""The runner: capture, figures, values, errors, isolation, limits, spawned processes.
+
+All lessons of the zoo run in one execute() call (one worker start for the module).
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from lessonpress.execute import RunOptions, execute
+from lessonpress.load import load_project
+
+from .conftest import write_project
+
+ZOO = {
+    "lessons/z/capture.py": '''
+        # %% order
+        import os, subprocess, sys, warnings
+        print("one")
+        print("two", file=sys.stderr)
+        os.write(1, b"three from fd 1\\n")
+        warnings.warn("four")
+        subprocess.run([sys.executable, "-c", "print('five from a child process')"], check=True)
+        for i in range(5):
+            print(f"\\rprogress {i * 25}%", end="", flush=True)
+        print()
+        print("\\x1b[31mred\\x1b[0m plain")
+        # %% second
+        print("only in the second cell")
+    ''',
+    "lessons/z/figures.py": '''
+        import matplotlib.pyplot as plt
+        # %% twice
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        plt.show()
+        ax.plot([0, 1], [1, 0])
+        plt.show()
+        # %% left_open
+        fig, ax = plt.subplots()
+        ax.set_title("Open figure")
+        ax.set_xlabel("time")
+        # %% shown_once
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        plt.show()
+        # %% none
+        x = 1
+    ''',
+    "lessons/z/display.py": '''
+        # %% tensor
+        import torch
+        w = torch.tensor([1.9876])
+        w
+        # %% artists
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        # %% assignment
+        y = 3
+    ''',
+    "lessons/z/errors.py": '''
+        import helper_mod
+        # %% fine
+        x = 1
+        # %% broken tags=["raises-exception"]
+        import torch
+        helper_mod.explode()
+        # %% after
+        print("cells after an expected error still run")
+    ''',
+    "lessons/z/helper_mod.py": '''
+        def explode():
+            raise ValueError("exploded in a helper")
+    ''',
+    "lessons/z/unexpected.py": '''
+        # %% a
+        print("a ran")
+        # %% b
+        1 / 0
+        # %% c
+        print("never")
+    ''',
+    "lessons/z/syntax.py": '''
+        # %% ok
+        x = 1
+        # %% bad
+        def broken(:
+            pass
+    ''',
+    "lessons/z/leak_a.py": '''
+        import os, random, sys
+        import matplotlib
+        import torch
+        import helper_mod
+        print(random.random(), torch.rand(1).item())
+        matplotlib.rcParams["lines.linewidth"] = 9
+        os.environ["LESSONPRESS_LEAK"] = "1"
+        torch.set_default_dtype(torch.float64)
+        torch.set_grad_enabled(False)
+        sys.path.append("/leaked")
+        os.chdir("/")
+    ''',
+    "lessons/z/leak_b.py": '''
+        import os, random, sys
+        import matplotlib
+        import torch
+        print(random.random(), torch.rand(1).item())
+        print("linewidth", matplotlib.rcParams["lines.linewidth"])
+        print("env", os.environ.get("LESSONPRESS_LEAK"))
+        print("dtype", torch.get_default_dtype())
+        print("grad", torch.is_grad_enabled())
+        print("path", "/leaked" in sys.path)
+        print("helper", "helper_mod" in sys.modules)
+        print("cwd", os.path.basename(os.getcwd()))
+        print("data", open("data.txt").read().strip())
+        print("main", __name__, os.path.basename(__file__))
+    ''',
+    "lessons/z/data.txt": "relative read works\n",
+    "lessons/z/values.py": '''
+        import numpy as np
+        import torch
+        final_loss = 0.012345
+        steps = 50
+        name = "sgd"
+        tensor_value = torch.tensor([2.5])
+        numpy_value = np.float64(1.25)
+        big_tensor = torch.zeros(3)
+        _private = 1
+    ''',
+    "lessons/z/exit_code.py": '''
+        # %% start
+        print("before")
+        # %% boom
+        import os
+        os._exit(3)
+    ''',
+    "lessons/z/segfault.py": '''
+        # %% crash
+        import ctypes
+        ctypes.string_at(0)
+    ''',
+    "lessons/z/hang.py": '''
+        # %% forever
+        import time
+        time.sleep(600)
+    ''',
+    "lessons/z/huge.py": '''
+        # %% flood
+        for i in range(200_000):
+            print("x" * 40)
+    ''',
+    "lessons/z/spawned.py": '''
+        import multiprocessing as mp
+        import os
+
+        import torch
+        import torch.distributed as dist
+        import torch.multiprocessing as tmp
+
+
+        def square(n):
+            return n * n
+
+
+        def all_reduce(rank, world_size, port):
+            os.environ["MASTER_ADDR"] = "127.0.0.1"
+            os.environ["MASTER_PORT"] = str(port)
+            dist.init_process_group("gloo", rank=rank, world_size=world_size)
+            t = torch.tensor([float(rank + 1)])
+            dist.all_reduce(t)
+            assert t.item() == 3.0
+            dist.destroy_process_group()
+
+
+        if __name__ == "__main__":
+            with mp.get_context("spawn").Pool(2) as pool:
+                squares = pool.map(square, range(4))
+            print("spawn pool", squares)
+            import socket
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            tmp.spawn(all_reduce, args=(2, port), nprocs=2, join=True)
+            print("gloo all_reduce ok")
+            spawned_ok = True
+    ''',
+}
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+    root = write_project(tmp_path_factory.mktemp("zoo"), ZOO)
+    project = load_project(root)
+    lessons = [lesson for path, lesson in project.lessons.items() if "helper_mod" not in path]
+    timeouts = {"lessons/z/hang.py": 3.0, "*": 120.0}
+    execution = execute(root, lessons, timeouts, RunOptions(jobs=2, use_cache=False, output_limit=100_000))
+    return {"root": root, "results": execution.results}
+
+
+def cell(zoo: dict, lesson: str, name: str):  # type: ignore[no-untyped-def,type-arg]
+    result = zoo["results"][f"lessons/z/{lesson}.py"].cell(name)
+    assert result is not None, f"cell {name} of {lesson} did not run"
+    return result
+
+
+def test_output_is_captured_in_order_at_the_fd_level(zoo: dict) -> None:  # type: ignore[type-arg]
+    text = cell(zoo, "capture", "order").output
+    lines = text.splitlines()
+    assert lines[0:3] == ["one", "two", "three from fd 1"]
+    assert "UserWarning: four" in lines[3]
+    positions = [text.index(s) for s in ("four", "five from a child process", "progress 100%", "red plain")]
+    assert positions == sorted(positions)
+
+
+def test_carriage_returns_and_ansi_codes_are_resolved(zoo: dict) -> None:  # type: ignore[type-arg]
+    text = cell(zoo, "capture", "order").output
+    assert "progress 100%" in text.splitlines()
+    assert "progress 0%" not in text
+    assert "\x1b" not in text and "red plain" in text
+
+
+def test_each_cell_gets_its_own_output(zoo: dict) -> None:  # type: ignore[type-arg]
+    assert cell(zoo, "capture", "second").output == "only in the second cell\n"
+    assert "only in the second" not in cell(zoo, "capture", "order").output
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_every_show_is_a_snapshot(zoo: dict) -> None:  # type: ignore[type-arg]
+    figures = cell(zoo, "figures", "twice").figures
+    assert len(figures) == 2
+    assert figures[0].png != figures[1].png
+    assert png_size(figures[0].png) == (figures[0].width * 2, figures[0].height * 2)
+
+
+def test_open_figures_are_captured_once_at_cell_end(zoo: dict) -> None:  # type: ignore[type-arg]
+    (figure,) = cell(zoo, "figures", "left_open").figures
+    assert "Open figure" in figure.alt and "x axis: time" in figure.alt
+    assert len(cell(zoo, "figures", "shown_once").figures) == 1
+    assert cell(zoo, "figures", "none").figures == ()
+
+
+def test_bare_expression_value_is_displayed(zoo: dict) -> None:  # type: ignore[type-arg]
+    assert cell(zoo, "display", "tensor").display == "tensor([1.9876])"
+    assert cell(zoo, "display", "artists").display is None
+    assert cell(zoo, "display", "assignment").display is None
+
+
+def test_expected_error_is_trimmed_to_lesson_frames(zoo: dict) -> None:  # type: ignore[type-arg]
+    error = cell(zoo, "errors", "broken").error
+    assert error is not None and error.type_name == "ValueError"
+    assert error.message == "exploded in a helper"
+    assert 'File "errors.py", line 6' in error.traceback
+    assert 'File "helper_mod.py", line 2, in explode' in error.traceback
+    assert "lessonpress" not in error.traceback and "/tmp" not in error.traceback
+    assert cell(zoo, "errors", "after").output.startswith("cells after an expected error")
+
+
+def test_unexpected_error_stops_the_lesson_with_its_line(zoo: dict) -> None:  # type: ignore[type-arg]
+    result = zoo["results"]["lessons/z/unexpected.py"]
+    assert [c.name for c in result.cells] == ["a", "b"]
+    error = result.cell("b").error
+    assert (error.type_name, error.path, error.line) == ("ZeroDivisionError", "lessons/z/unexpected.py", 4)
+
+
+def test_syntax_error_points_at_the_real_line(zoo: dict) -> None:  # type: ignore[type-arg]
+    error = cell(zoo, "syntax", "bad").error
+    assert error is not None and error.type_name == "SyntaxError" and error.line == 4
+
+
+def test_nothing_leaks_between_lessons(zoo: dict) -> None:  # type: ignore[type-arg]
+    a = cell(zoo, "leak_a", "setup").output.splitlines()
+    b = cell(zoo, "leak_b", "setup").output.splitlines()
+    assert a[0] == b[0], "both lessons start from the same seeds"
+    assert b[1:] == ["linewidth 1.5", "env None", "dtype torch.float32", "grad True", "path False",
+                     "helper False", "cwd z", "data relative read works", "main __main__ leak_b.py"]
+
+
+def test_module_level_values_are_kept(zoo: dict) -> None:  # type: ignore[type-arg]
+    values = zoo["results"]["lessons/z/values.py"].values
+    assert values["final_loss"] == 0.012345 and values["steps"] == 50 and values["name"] == "sgd"
+    assert values["tensor_value"] == 2.5 and values["numpy_value"] == 1.25
+    assert "big_tensor" not in values and "_private" not in values
+
+
+def test_a_lesson_that_exits_is_reported_with_status_and_cell(zoo: dict) -> None:  # type: ignore[type-arg]
+    failure = zoo["results"]["lessons/z/exit_code.py"].failure
+    assert failure == "exited with status 3 in cell 'boom' before it finished"
+
+
+def test_a_segfault_is_reported(zoo: dict) -> None:  # type: ignore[type-arg]
+    assert "SIGSEGV in cell 'crash'" in zoo["results"]["lessons/z/segfault.py"].failure
+
+
+def test_a_hung_lesson_times_out(zoo: dict) -> None:  # type: ignore[type-arg]
+    failure = zoo["results"]["lessons/z/hang.py"].failure
+    assert failure.startswith("timed out after 3 s in cell 'forever'")
+
+
+def test_huge_output_is_capped(zoo: dict) -> None:  # type: ignore[type-arg]
+    flood = cell(zoo, "huge", "flood")
+    assert flood.output_truncated and len(flood.output) <= 100_000
+
+
+def test_spawned_processes_work_under_main_guard(zoo: dict) -> None:  # type: ignore[type-arg]
+    result = zoo["results"]["lessons/z/spawned.py"]
+    assert result.failure is None and not result.failed, result
+    text = result.cells[0].output
+    assert "spawn pool [0, 1, 4, 9]" in text and "gloo all_reduce ok" in text
+    assert result.values["spawned_ok"] is True
+
+
+def test_reads_are_recorded_for_the_cache(zoo: dict) -> None:  # type: ignore[type-arg]
+    reads = dict(zoo["results"]["lessons/z/leak_b.py"].reads)
+    assert "lessons/z/data.txt" in reads
+    assert "lessons/z/helper_mod.py" in dict(zoo["results"]["lessons/z/errors.py"].reads)
