@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup, escape
@@ -15,7 +17,7 @@ from . import __version__
 from .errors import ContentError
 from .markdown import new_markdown
 from .model import (CellResult, Lesson, LessonRef, LessonResult, ModuleOutline, OutputFile,
-                    ParsedPost, Project)
+                    ParsedPost, Project, SiteConfig)
 
 WORDS_PER_MINUTE = 220
 
@@ -69,26 +71,77 @@ def series_key(post: ParsedPost) -> tuple[int, int, str]:
     return (10**6, 0, date + post.source.slug)
 
 
+@dataclass(frozen=True)
+class SiteInfo:
+    """Site-wide template values: config, absolute URLs and the versions behind the outputs."""
+
+    config: SiteConfig
+    base_path: str  # the path part of base_url, for pages served at any URL (404)
+    versions: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.config, name)
+
+
+def site_info(config: SiteConfig) -> SiteInfo:
+    """Template values shared by every page."""
+    from importlib import metadata
+
+    parts = [f"Python {platform.python_version()}"]
+    for package in ("torch", "matplotlib"):
+        try:
+            parts.append(f"{package} {metadata.version(package).split('+')[0]}")
+        except metadata.PackageNotFoundError:
+            pass
+    parts.append(f"lessonpress {__version__}")
+    return SiteInfo(config, urlsplit(config.base_url).path or "/", ", ".join(parts))
+
+
 def render_site(project: Project, posts: list[ParsedPost], results: dict[str, LessonResult]) -> list[OutputFile]:
     """Render every page of the site."""
     env = template_env(project)
+    site = site_info(project.config)
     ordered = sorted(posts, key=series_key)
     md = new_markdown()
     _add_rules(md)
     files: list[OutputFile] = []
     problems = []
-    for index, post in enumerate(ordered):
+    for index in range(len(ordered)):
         try:
-            files.extend(render_post(project, env, md, ordered, index, results))
+            files.extend(render_post(project, site, env, md, ordered, index, results))
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
         raise ContentError(problems)
-    files.append(_render_template(env, "index.html", "index.html", site=project.config,
-                                  root="", modules=outline(project, ordered, ""),
+    files.append(_render_template(env, "index.html", "index.html", site=site, root="",
+                                  modules=outline(project, ordered, ""),
                                   other_posts=_others(project, ordered, ""), version=__version__))
+    files.extend(site_files(env, site, ordered))
     files.extend(static_files(project))
     return files
+
+
+def site_files(env: jinja2.Environment, site: SiteInfo, ordered: list[ParsedPost]) -> list[OutputFile]:
+    """The feed, the sitemap and the 404 page."""
+    dated = sorted((p for p in ordered if p.meta.date), key=lambda p: (p.meta.date, p.source.slug),
+                   reverse=True)
+    updated = dated[0].meta.date if dated else None
+    entries = [{"post": p.meta, "url": f"{site.base_url}posts/{p.source.slug}/",
+                "id": _entry_id(site, p)} for p in dated]
+    return [
+        _render_template(env, "feed.xml", "feed.xml", site=site, entries=entries, updated=updated,
+                         version=__version__),
+        _render_template(env, "sitemap.xml", "sitemap.xml", site=site, updated=updated,
+                         pages=[{"url": f"{site.base_url}posts/{p.source.slug}/", "date": p.meta.date}
+                                for p in ordered]),
+        _render_template(env, "404.html", "404.html", site=site, root=site.base_path, version=__version__),
+    ]
+
+
+def _entry_id(site: SiteInfo, post: ParsedPost) -> str:
+    """An absolute IRI for the feed, even when base_url is a bare path."""
+    url = f"{site.base_url}posts/{post.source.slug}/"
+    return url if urlsplit(url).scheme else f"urn:lessonpress:post:{post.source.slug}"
 
 
 def template_env(project: Project) -> jinja2.Environment:
@@ -134,8 +187,8 @@ def _template_location(exc: BaseException, name: str) -> tuple[str, int]:
     return location
 
 
-def render_post(project: Project, env: jinja2.Environment, md: Any, ordered: list[ParsedPost],
-                index: int, results: dict[str, LessonResult]) -> list[OutputFile]:
+def render_post(project: Project, site: SiteInfo, env: jinja2.Environment, md: Any,
+                ordered: list[ParsedPost], index: int, results: dict[str, LessonResult]) -> list[OutputFile]:
     """The page of one post and the figures beside it."""
     post = ordered[index]
     slug = post.source.slug
@@ -144,17 +197,54 @@ def render_post(project: Project, env: jinja2.Environment, md: Any, ordered: lis
     prev_post = ordered[index - 1] if index > 0 else None
     next_post = ordered[index + 1] if index + 1 < len(ordered) else None
     seconds = sum(results[p].seconds for p in post.lesson_paths if p in results)
+    url = f"{site.base_url}posts/{slug}/"
+    image = f"{url}{next(iter(context.figures))}" if context.figures else None
     page = _render_template(
-        env, "post.html", f"posts/{slug}/index.html", site=project.config, root="../../",
-        post=post.meta, slug=slug, content=Markup(body), toc=table_of_contents(post),
+        env, "post.html", f"posts/{slug}/index.html", site=site, root="../../", url=url,
+        image=image, post=post.meta, slug=slug, content=Markup(body), toc=table_of_contents(post),
         position=position(project.config.modules, post), reading_minutes=reading_minutes(body),
         prev=_nav(prev_post), next=_nav(next_post), lessons=_downloads(post),
-        run_seconds=seconds, version=__version__,
+        run_time=run_time(seconds) if post.lesson_paths else "", version=__version__,
     )
-    figures = [OutputFile(f"posts/{slug}/{name}", data) for name, data in sorted(context.figures.items())]
-    downloads = [OutputFile(f"posts/{slug}/{Path(p).name}", project.lessons[p].source.encode("utf-8"))
-                 for p in post.lesson_paths]
-    return [page, *figures, *downloads]
+    figures = [OutputFile(f"posts/{slug}/{name}", data) for name, data in context.figures.items()]
+    return [page, *figures, *lesson_downloads(project, post)]
+
+
+def lesson_downloads(project: Project, post: ParsedPost) -> list[OutputFile]:
+    """Each lesson of a post as its .py script and as a Jupyter notebook."""
+    files = []
+    for src_path in post.lesson_paths:
+        source = project.lessons[src_path].source
+        name = Path(src_path).name
+        files.append(OutputFile(f"posts/{post.source.slug}/{name}", source.encode("utf-8")))
+        files.append(OutputFile(f"posts/{post.source.slug}/{Path(name).stem}.ipynb",
+                                to_notebook(source).encode("utf-8")))
+    return files
+
+
+def to_notebook(source: str) -> str:
+    """The script as a notebook with the same cells (Jupytext's percent format reader)."""
+    import jupytext
+    import nbformat
+
+    notebook = jupytext.reads(source, fmt="py:percent")
+    notebook.metadata.pop("jupytext", None)
+    for index, cell in enumerate(notebook.cells):  # stable ids: same script, same notebook
+        title = re.sub(r"[^A-Za-z0-9_-]", "-", str(cell.metadata.get("title", "cell")))
+        cell.id = f"{index}-{title}"[:64]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nbformat.writes(notebook) + "\n"
+
+
+_RUN_TIME_STEPS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
+
+
+def run_time(seconds: float) -> str:
+    """A coarse, stable description of the lessons' run time ('under 5 s'), so rebuilds match."""
+    for step in _RUN_TIME_STEPS:
+        if seconds < step:
+            return f"under {step} s" if step < 60 else f"under {step // 60} min"
+    return f"about {round(seconds / 60)} min"
 
 
 def _nav(post: ParsedPost | None) -> NavLink | None:
@@ -163,8 +253,8 @@ def _nav(post: ParsedPost | None) -> NavLink | None:
     return NavLink(post.meta.title, f"../{post.source.slug}/", post.meta.series)
 
 
-def _downloads(post: ParsedPost) -> list[str]:
-    return [Path(p).name for p in post.lesson_paths]
+def _downloads(post: ParsedPost) -> list[tuple[str, str]]:
+    return [(Path(p).name, Path(p).stem + ".ipynb") for p in post.lesson_paths]
 
 
 def position(modules: tuple[ModuleOutline, ...], post: ParsedPost) -> str:

@@ -12,6 +12,8 @@ import errno
 import fcntl
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,13 +26,20 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def publish(files: list[OutputFile], out: Path) -> int:
+SEARCH_DIR = "pagefind"
+
+
+def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
     """Write `files` as the complete new content of `out`; return how many files changed."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         changed = _assemble(files, stage, out)
+        if search:
+            _search_index(stage, out, pages_changed=any(f.dest_path.endswith(".html") and
+                                                        not _same_content(out / f.dest_path, f.data)
+                                                        for f in files))
         _swap(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # after a swap, this is the old site
@@ -49,6 +58,39 @@ def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> int:
         dest.write_bytes(file.data)
         changed += 1
     return changed
+
+
+def _search_index(stage: Path, previous: Path, pages_changed: bool) -> None:
+    """Pagefind's static search index; reused as is when no page changed."""
+    old = previous / SEARCH_DIR
+    if not pages_changed and old.is_dir():
+        for path in old.rglob("*"):
+            dest = stage / path.relative_to(previous)
+            if path.is_dir():
+                dest.mkdir(parents=True, exist_ok=True)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, dest)
+        return
+    try:
+        import pagefind_bin  # noqa: F401  (ships the binary)
+    except ImportError:
+        return
+    command = [sys.executable, "-m", "pagefind", "--site", str(stage), "--output-subdir", SEARCH_DIR,
+               "--silent"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise OSError(f"pagefind failed to index the site:\n{result.stdout}{result.stderr}")
+    _relink_unchanged(stage / SEARCH_DIR, old)
+
+
+def _relink_unchanged(new: Path, old: Path) -> None:
+    """Keep the old inode (and mtime) of search files whose content did not change."""
+    for path in new.rglob("*"):
+        before = old / path.relative_to(new)
+        if path.is_file() and _same_content(before, path.read_bytes()):
+            path.unlink()
+            os.link(before, path)
 
 
 def _same_content(path: Path, data: bytes) -> bool:
