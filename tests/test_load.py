@@ -73,3 +73,18 @@ def test_bad_site_yaml_names_the_line(project) -> None:  # type: ignore[no-untyp
         load_project(root)
     assert info.value.problems[0].path == "site.yaml"
     assert "invalid YAML" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("header", [
+    'broken tags=["raises-exception"]',
+    'train key="v" tags=["a", "b"]',
+    'x tags=["raises-exception"] slideshow={"slide_type": "skip"}',
+    "plain",
+])
+def test_cell_headers_read_like_jupytext(header: str) -> None:
+    from jupytext.cell_metadata import text_to_metadata
+
+    from lessonpress.load import parse_cell_header
+
+    title, meta = text_to_metadata(header, allow_title=True)
+    assert parse_cell_header(header, default="cell1") == (title, meta)

@@ -9,7 +9,8 @@ from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, execute
 from .load import load_project
 from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
-from .parse import parse_posts
+from .cache import PageCache
+from .parse import ParseMemo, parse_posts
 from .render import render_site
 from .write import build_lock, publish
 
@@ -27,10 +28,10 @@ def build(root: Path, out: Path, options: RunOptions, progress: Progress | None 
           on_wait=None) -> BuildReport:  # type: ignore[no-untyped-def]
     """Build the site in `root` into `out`; on any content error, `out` is left as it was."""
     project = load_project(root)
-    posts = parse_posts(project.posts, project.lessons)
+    posts = parse_posts(project.posts, project.lessons, ParseMemo(root if options.use_cache else None))
     execution = run_lessons(project, posts, options, progress)
     check_results(posts, project.lessons, execution.results)
-    files = render_site(project, posts, execution.results)
+    files = render_site(project, posts, execution.results, PageCache(root, options.use_cache))
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
     return BuildReport(len(posts), execution, changed)

@@ -40,6 +40,54 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def digest(*parts: object) -> str:
+    """sha256 over parts: bytes and str as they are, anything else by its pickle."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else part.encode() if isinstance(part, str) else \
+            pickle.dumps(part, protocol=4)
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def code_key() -> str:
+    """The lessonpress code itself: a change to the engine invalidates parsed and rendered pages."""
+    folder = Path(__file__).parent
+    return digest(__version__, *((p.name, p.read_bytes()) for p in sorted(folder.glob("*.py"))))
+
+
+class PageCache:
+    """Rendered files per page, reused while the page's key (all its inputs) is unchanged."""
+
+    def __init__(self, root: Path | None, enabled: bool = True) -> None:
+        self.folder = root / CACHE_DIR / "pages" if root is not None and enabled else None
+        self.code_key = code_key()
+
+    def get_or_make(self, name: str, key: str, make):  # type: ignore[no-untyped-def]
+        """The cached files for `name` if `key` matches, else `make()` (then cached)."""
+        path = self.folder / f"{name}.pickle" if self.folder else None
+        if path is not None:
+            try:
+                stored_key, files = pickle.loads(path.read_bytes())
+                if stored_key == key:
+                    return files
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+                pass
+        files = make()
+        if path is not None:
+            write_atomic(path, pickle.dumps((key, files), protocol=pickle.HIGHEST_PROTOCOL))
+        return files
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name, then rename: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 @dataclass(frozen=True)
 class _Entry:
     key: str
@@ -96,8 +144,5 @@ class LessonCache:
         """Save a finished run atomically (runs that crashed or timed out are not saved)."""
         if result.failure is not None:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self._path(lesson.src_path)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(_Entry(self.key(lesson), result), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
+        entry = _Entry(self.key(lesson), result)
+        write_atomic(self._path(lesson.src_path), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import posixpath
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .cache import CACHE_DIR, code_key, digest, write_atomic
 from .errors import ContentError, Problem
-from .markdown import DIRECTIVE_INFO, new_markdown
 from .model import Lesson, LessonRef, ParsedPost, PostMeta, PostSource, ValueRef
 
 SHOW_CHOICES = ("both", "code", "output")
@@ -21,19 +24,86 @@ _SERIES = re.compile(r"^(\d+)\.(\d+)$")
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 
 
-def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson]) -> list[ParsedPost]:
+DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
+
+
+class ParseMemo:
+    """Parsed posts by content, so an unchanged post is not tokenized again (tokens not kept)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.path = root / CACHE_DIR / "parsed.pickle" if root is not None else None
+        self.code_key = code_key()
+        self.entries: dict[str, ParsedPost] = {}
+        self.used: dict[str, ParsedPost] = {}
+        if self.path is not None and self.path.is_file():
+            try:
+                self.entries = pickle.loads(self.path.read_bytes())
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+                self.entries = {}
+
+    def _key(self, post: PostSource) -> str:
+        return digest(self.code_key, post.slug, post.src_path, post.text)
+
+    def get(self, post: PostSource, lessons: dict[str, Lesson]) -> ParsedPost | None:
+        """The memo of `post`, if its text is unchanged and every lesson and cell it names exists."""
+        key = self._key(post)
+        parsed = self.entries.get(key)
+        if parsed is None or not _refs_resolve(parsed, lessons):
+            return None
+        self.used[key] = parsed
+        return parsed
+
+    def put(self, parsed: ParsedPost) -> None:
+        self.used[self._key(parsed.source)] = replace(parsed, tokens=())
+
+    def save(self) -> None:
+        if self.path is not None and self.used != self.entries:
+            write_atomic(self.path, pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _refs_resolve(parsed: ParsedPost, lessons: dict[str, Lesson]) -> bool:
+    for ref in parsed.lesson_refs:
+        lesson = lessons.get(ref.lesson_path)
+        if lesson is None or (ref.cell_name and lesson.cell(ref.cell_name) is None):
+            return False
+    return all(ref.lesson_path in lessons for ref in parsed.value_refs)
+
+
+def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
+                memo: ParseMemo | None = None) -> list[ParsedPost]:
     """Parse every post, collecting all problems before failing."""
-    md = new_markdown()
+    memo = memo or ParseMemo(None)
+    md = None
     parsed, problems = [], []
     for post in posts:
+        known = memo.get(post, lessons)
+        if known is not None:
+            parsed.append(known)
+            continue
         try:
+            md = md or _new_markdown()
             parsed.append(parse_post(md, post, lessons))
+            memo.put(parsed[-1])
         except ContentError as exc:
             problems.extend(exc.problems)
     problems.extend(_duplicate_series(parsed))
     if problems:
         raise ContentError(problems)
+    memo.save()
     return parsed
+
+
+def with_tokens(parsed: ParsedPost, lessons: dict[str, Lesson]) -> ParsedPost:
+    """A memoized post tokenized again (for rendering)."""
+    if parsed.tokens:
+        return parsed
+    return parse_post(_new_markdown(), parsed.source, lessons)
+
+
+def _new_markdown() -> Any:
+    from .markdown import new_markdown
+
+    return new_markdown()
 
 
 def parse_post(md: Any, post: PostSource, lessons: dict[str, Lesson]) -> ParsedPost:
@@ -155,12 +225,19 @@ def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:
         if series is None:
             continue
         if series in seen:
-            problems.append(Problem(post.source.src_path, _field_line(post.tokens[0].content, "series"),
+            problems.append(Problem(post.source.src_path, _series_line(post.source.text),
                                     f"series number {series} is already used by "
                                     f"{seen[series].source.src_path}"))
         else:
             seen[series] = post
     return problems
+
+
+def _series_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("series:"):
+            return number
+    return 1
 
 
 def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[str, Lesson]) -> str:

@@ -7,15 +7,17 @@ import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
+
 from markupsafe import Markup, escape
 
 from . import __version__
+from .cache import PageCache, digest
 from .errors import ContentError
-from .markdown import new_markdown
 from .model import (CellResult, Lesson, LessonRef, LessonResult, ModuleOutline, OutputFile,
                     ParsedPost, Project, SiteConfig)
 
@@ -97,28 +99,78 @@ def site_info(config: SiteConfig) -> SiteInfo:
     return SiteInfo(config, urlsplit(config.base_url).path or "/", ", ".join(parts))
 
 
-def render_site(project: Project, posts: list[ParsedPost], results: dict[str, LessonResult]) -> list[OutputFile]:
-    """Render every page of the site."""
-    env = template_env(project)
+def render_site(project: Project, posts: list[ParsedPost], results: dict[str, LessonResult],
+                cache: PageCache | None = None) -> list[OutputFile]:
+    """Render every page, reusing a page whose inputs are all unchanged since the last build."""
+    cache = cache or PageCache(None)
     site = site_info(project.config)
     ordered = sorted(posts, key=series_key)
-    md = new_markdown()
-    _add_rules(md)
+    renderer = _LazyRenderer(project, site)
+    base = digest(cache.code_key, repr(project.config), site.versions, _templates_key(project))
     files: list[OutputFile] = []
     problems = []
-    for index in range(len(ordered)):
+    for index, post in enumerate(ordered):
+        key = digest(base, post.source.text, _neighbours(ordered, index),
+                     *(digest(project.lessons[p].source, results[p]) for p in post.lesson_paths))
         try:
-            files.extend(render_post(project, site, env, md, ordered, index, results))
+            files.extend(cache.get_or_make(f"post-{post.source.slug}", key,
+                                           lambda: renderer.post(ordered, index, results)))
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
         raise ContentError(problems)
-    files.append(_render_template(env, "index.html", "index.html", site=site, root="",
-                                  modules=outline(project, ordered, ""),
-                                  other_posts=_others(project, ordered, ""), version=__version__))
-    files.extend(site_files(env, site, ordered))
-    files.extend(static_files(project))
+    key = digest(base, *(digest(p.source.slug, p.meta) for p in ordered))
+    files.extend(cache.get_or_make("site", key, lambda: renderer.site_pages(ordered)))
     return files
+
+
+def _templates_key(project: Project) -> str:
+    return digest(*((str(p), p.read_bytes()) for d in project.template_dirs
+                    for p in sorted(d.rglob("*")) if p.is_file()))
+
+
+def _neighbours(ordered: list[ParsedPost], index: int) -> str:
+    near = [ordered[i] for i in (index - 1, index + 1) if 0 <= i < len(ordered)]
+    return repr([(p.source.slug, p.meta.title, p.meta.series) for p in near]) + str(index)
+
+
+class _LazyRenderer:
+    """Imports Jinja2, markdown-it and Pygments only when some page has to be rendered."""
+
+    def __init__(self, project: Project, site: SiteInfo) -> None:
+        self.project = project
+        self.site = site
+        self._env: jinja2.Environment | None = None
+        self._md: Any = None
+
+    def env(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = template_env(self.project)
+        return self._env
+
+    def md(self) -> Any:
+        if self._md is None:
+            from .markdown import new_markdown
+
+            self._md = new_markdown()
+            _add_rules(self._md)
+        return self._md
+
+    def post(self, ordered: list[ParsedPost], index: int,
+             results: dict[str, LessonResult]) -> list[OutputFile]:
+        from .parse import with_tokens
+
+        post = with_tokens(ordered[index], self.project.lessons)
+        return render_post(self.project, self.site, self.env(), self.md(), ordered, index, post, results)
+
+    def site_pages(self, ordered: list[ParsedPost]) -> list[OutputFile]:
+        env, project = self.env(), self.project
+        files = [_render_template(env, "index.html", "index.html", site=self.site, root="",
+                                  modules=outline(project, ordered, ""),
+                                  other_posts=_others(project, ordered, ""), version=__version__)]
+        files.extend(site_files(env, self.site, ordered))
+        files.extend(static_files(project))
+        return files
 
 
 def site_files(env: jinja2.Environment, site: SiteInfo, ordered: list[ParsedPost]) -> list[OutputFile]:
@@ -146,6 +198,8 @@ def _entry_id(site: SiteInfo, post: ParsedPost) -> str:
 
 def template_env(project: Project) -> jinja2.Environment:
     """Jinja2 with autoescape; the project's templates/ override the default theme."""
+    import jinja2
+
     loader = jinja2.FileSystemLoader([str(d) for d in project.template_dirs])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
@@ -155,6 +209,8 @@ def template_env(project: Project) -> jinja2.Environment:
 
 
 def _render_template(env: jinja2.Environment, name: str, dest: str, **context: Any) -> OutputFile:
+    import jinja2
+
     try:
         template = env.get_template(name)
         html = template.render(**context)
@@ -188,9 +244,9 @@ def _template_location(exc: BaseException, name: str) -> tuple[str, int]:
 
 
 def render_post(project: Project, site: SiteInfo, env: jinja2.Environment, md: Any,
-                ordered: list[ParsedPost], index: int, results: dict[str, LessonResult]) -> list[OutputFile]:
-    """The page of one post and the figures beside it."""
-    post = ordered[index]
+                ordered: list[ParsedPost], index: int, post: ParsedPost,
+                results: dict[str, LessonResult]) -> list[OutputFile]:
+    """The page of one post (`post` is ordered[index] with its tokens), and the files beside it."""
     slug = post.source.slug
     context = RenderContext(post, results, project.lessons, env.get_template("_cell.html"), {})
     body = md.renderer.render(list(post.tokens), md.options, {"lessonpress": context})
