@@ -10,7 +10,8 @@ from .execute import Execution, Progress, RunOptions, execute
 from .load import load_project
 from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
 from .cache import PageCache
-from .parse import ParseMemo, parse_posts
+from .links import broken_links
+from .parse import ParseMemo, collect_posts, parse_posts
 from .render import render_site
 from .write import build_lock, publish
 
@@ -22,6 +23,16 @@ class BuildReport:
     posts: int
     execution: Execution
     files_changed: int
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `check` found."""
+
+    posts: int
+    execution: Execution
+    problems: tuple[Problem, ...]
 
 
 def build(root: Path, out: Path, options: RunOptions, progress: Progress | None = None,
@@ -32,9 +43,48 @@ def build(root: Path, out: Path, options: RunOptions, progress: Progress | None 
     execution = run_lessons(project, posts, options, progress)
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, PageCache(root, options.use_cache))
+    warnings = tuple(broken_links(files, project.posts))
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
-    return BuildReport(len(posts), execution, changed)
+    return BuildReport(len(posts), execution, changed, warnings)
+
+
+def check(root: Path, options: RunOptions, progress: Progress | None = None) -> CheckReport:
+    """Everything `build` verifies, for every lesson, collecting all problems; writes no site."""
+    project = load_project(root)
+    posts, problems = collect_posts(project.posts, project.lessons,
+                                    ParseMemo(root if options.use_cache else None))
+    execution = run_lessons(project, posts, options, progress, everything=True)
+    try:
+        check_results(posts, project.lessons, execution.results)
+        files = render_site(project, posts, execution.results, PageCache(root, options.use_cache))
+        problems.extend(broken_links(files, project.posts))
+    except ContentError as exc:
+        problems.extend(exc.problems)
+    problems.extend(unreferenced_lesson_problems(project, posts, execution.results))
+    return CheckReport(len(posts), execution, tuple(problems))
+
+
+def unreferenced_lesson_problems(project: Project, posts: list[ParsedPost],
+                                 results: dict[str, LessonResult]) -> list[Problem]:
+    """Lessons no post shows must still run as their cells promise (reported at the lesson)."""
+    used = {p for post in posts for p in post.lesson_paths}
+    problems = []
+    for path, result in results.items():
+        if path in used:
+            continue
+        if result.failure:
+            problems.append(Problem(path, 1, f"lesson {result.failure}"))
+        for cell in (c for c in result.cells if c.failed):
+            if cell.error is not None:
+                problems.append(Problem(cell.error.path, cell.error.line,
+                                        f"{cell.error.type_name} in cell {cell.name!r}: {cell.error.message}",
+                                        cell.error.traceback))
+            else:
+                header = project.lessons[path].cell(cell.name)
+                problems.append(Problem(path, header.header_line if header else 1,
+                                        f"cell {cell.name!r} is tagged raises-exception but did not raise"))
+    return problems
 
 
 def run_lessons(project: Project, posts: list[ParsedPost], options: RunOptions,

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
-from .errors import ContentError, LessonpressError, UsageError
+from .errors import ContentError, LessonpressError, Problem, UsageError
 from .execute import RunOptions
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
 
 
-def _root_option(function):  # type: ignore[no-untyped-def]
+def _root_option(function: Any) -> Any:
     return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
                         show_default=True, help="The project folder (holds posts/ and lessons/).")(function)
+
+
+def _run_options(function: Any) -> Any:
+    options = [
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+                     help="Lessons to run in parallel [default: one per CPU core]."),
+        click.option("--no-cache", is_flag=True, help="Run every lesson again, ignoring cached results."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Seconds each lesson may run (overrides site.yaml; default 600)."),
+        click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +44,11 @@ def _root_option(function):  # type: ignore[no-untyped-def]
 @click.option("--debug", is_flag=True, help="Show lessonpress's own traceback on internal errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
-    """Build a static blog whose posts show lessons that really ran."""
+    """Build a static blog whose posts show lessons that really ran.
+
+    Posts are Markdown files in posts/; the code they show lives in lesson scripts in
+    lessons/<slug>/, which are executed at build time. See docs/authoring.md.
+    """
     ctx.obj = {"debug": debug}
 
 
@@ -35,21 +56,17 @@ def main(ctx: click.Context, debug: bool) -> None:
 @_root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the site [default: ROOT/site].")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
-              help="Lessons to run in parallel [default: one per CPU core].")
-@click.option("--no-cache", is_flag=True, help="Run every lesson again, ignoring cached results.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds each lesson may run (overrides site.yaml; default 600).")
-@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@_run_options
 @click.pass_context
 def build(ctx: click.Context, root: Path, out: Path | None, jobs: int, no_cache: bool,
           timeout: float | None, quiet: bool) -> None:
     """Run the lessons and render the posts of ROOT into a static site.
 
-    The previous site in --out is replaced only when the whole build succeeded.
+    Unchanged lessons come from the cache (.lessonpress-cache/). The previous site in --out
+    is replaced in one step, and only when the whole build succeeded.
     """
     from .build import build as run_build
-    from .progress import new_progress, timing_report
+    from .progress import new_progress
 
     root = _existing_root(root)
     out = out if out is not None else root / "site"
@@ -61,15 +78,100 @@ def build(ctx: click.Context, root: Path, out: Path | None, jobs: int, no_cache:
 
     with _reported(ctx, progress):
         report = run_build(root, out, RunOptions(jobs, not no_cache, timeout), progress, waiting)
-    elapsed = time.perf_counter() - started
-    if not quiet:
-        table = timing_report(progress)
-        if table:
-            click.echo(table, err=True)
+    _print_warnings(report.warnings)
+    _summary(progress, quiet)
     ran = len(report.execution.results) - len(report.execution.cached)
-    click.echo(f"built {report.posts} posts into {out} in {elapsed:.2f} s "
+    click.echo(f"built {report.posts} posts into {out} in {time.perf_counter() - started:.2f} s "
                f"({ran} lessons run, {len(report.execution.cached)} cached, "
                f"{report.files_changed} files changed)", err=True)
+
+
+@main.command()
+@_root_option
+@_run_options
+@click.pass_context
+def check(ctx: click.Context, root: Path, jobs: int, no_cache: bool, timeout: float | None,
+          quiet: bool) -> None:
+    """Verify everything a build would, and run every lesson; write no site.
+
+    Checks front matter, every {lesson} and {value} reference, expected and unexpected
+    errors in every lesson script (even ones no post shows) and every internal link.
+    Lists all problems and exits 1 if there are any. Made for CI.
+    """
+    from .build import check as run_check
+    from .progress import new_progress
+
+    root = _existing_root(root)
+    progress = new_progress(quiet)
+    with _reported(ctx, progress):
+        report = run_check(root, RunOptions(jobs, not no_cache, timeout), progress)
+        if report.problems:
+            raise ContentError(report.problems)
+    _summary(progress, quiet)
+    click.echo(f"ok: {report.posts} posts and {len(report.execution.results)} lessons checked", err=True)
+
+
+@main.command()
+@click.argument("title", required=False)
+@click.option("--series", help="The outline position, like 2.3: the title comes from site.yaml.")
+@_root_option
+@click.pass_context
+def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -> None:
+    """Start a post: posts/<slug>.md with the standard sections and a lesson that runs.
+
+    Either --series N.M (the title comes from the series outline) or a TITLE for a post
+    outside the series.
+    """
+    from .config import load_config
+    from .scaffold import create_post
+
+    with _reported(ctx):
+        created = create_post(root, load_config(root), title, series, dt.date.today())
+    click.echo(f"created {created.post_path.relative_to(root)} and {created.lesson_path.relative_to(root)}")
+
+
+@main.command()
+@_root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site [default: ROOT/site].")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Lessons to run in parallel.")
+@click.pass_context
+def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int) -> None:
+    """Build, serve the site on 127.0.0.1, and rebuild and reload on every change.
+
+    Watches posts/, lessons/, templates/ and site.yaml. A build error is shown in the
+    browser and here; the server keeps running, and fixing the file brings the page back.
+    """
+    from .build import build as run_build
+    from .progress import LineProgress
+    from .serve import ServerState, make_server, rebuild, watch
+
+    root = _existing_root(root)
+    out = (out if out is not None else root / "site").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    state = ServerState()
+    say = lambda text: click.echo(text, err=True)  # noqa: E731
+
+    def build_once() -> None:
+        with _reported(ctx, raise_content=True):
+            run_build(root, out, RunOptions(jobs), LineProgress())
+
+    rebuild(build_once, state, say)
+    server = make_server(out, port, state)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(root, out, stop, lambda: rebuild(build_once, state, say)),
+                               daemon=True)
+    watcher.start()
+    say(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        say("stopped")
+    finally:
+        stop.set()
+        server.server_close()
 
 
 def _existing_root(root: Path) -> Path:
@@ -81,12 +183,26 @@ def _existing_root(root: Path) -> Path:
     return root
 
 
+def _summary(progress: Any, quiet: bool) -> None:
+    from .progress import timing_report
+
+    table = timing_report(progress)
+    if table and not quiet:
+        click.echo(table, err=True)
+
+
+def _print_warnings(warnings: tuple[Problem, ...]) -> None:
+    for problem in warnings:
+        click.echo(problem.format().replace(": error: ", ": warning: ", 1), err=True)
+
+
 class _reported:
     """Turn lessonpress errors into `path:line: error:` lines and an exit code."""
 
-    def __init__(self, ctx: click.Context, progress: object = None) -> None:
+    def __init__(self, ctx: click.Context, progress: object = None, raise_content: bool = False) -> None:
         self.debug = bool(ctx.obj and ctx.obj.get("debug"))
         self.progress = progress
+        self.raise_content = raise_content
 
     def __enter__(self) -> None:
         return None
@@ -95,7 +211,7 @@ class _reported:
         close = getattr(self.progress, "close", None)
         if close:
             close()
-        if exc is None:
+        if exc is None or (self.raise_content and isinstance(exc, ContentError)):
             return False
         if isinstance(exc, ContentError):
             report_problems(exc)
@@ -106,7 +222,7 @@ class _reported:
         if isinstance(exc, KeyboardInterrupt):
             click.echo("interrupted: the previous site is unchanged", err=True)
             raise SystemExit(130)
-        if isinstance(exc, (LessonpressError, OSError, Exception)) and not self.debug:
+        if isinstance(exc, (LessonpressError, Exception)) and not self.debug:
             click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
                        "(this is a lessonpress bug; run with --debug for the traceback)", err=True)
             raise SystemExit(3)

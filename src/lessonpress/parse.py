@@ -72,6 +72,15 @@ def _refs_resolve(parsed: ParsedPost, lessons: dict[str, Lesson]) -> bool:
 def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
                 memo: ParseMemo | None = None) -> list[ParsedPost]:
     """Parse every post, collecting all problems before failing."""
+    parsed, problems = collect_posts(posts, lessons, memo)
+    if problems:
+        raise ContentError(problems)
+    return parsed
+
+
+def collect_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
+                  memo: ParseMemo | None = None) -> tuple[list[ParsedPost], list[Problem]]:
+    """Parse the posts that parse; return them and the problems of the rest."""
     memo = memo or ParseMemo(None)
     md = None
     parsed, problems = [], []
@@ -87,10 +96,8 @@ def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
         except ContentError as exc:
             problems.extend(exc.problems)
     problems.extend(_duplicate_series(parsed))
-    if problems:
-        raise ContentError(problems)
     memo.save()
-    return parsed
+    return parsed, problems
 
 
 def with_tokens(parsed: ParsedPost, lessons: dict[str, Lesson]) -> ParsedPost:

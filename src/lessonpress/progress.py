@@ -12,14 +12,17 @@ from .model import LessonResult
 class LineProgress:
     """One line per event: readable in CI logs, no control characters."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
+        self.quiet = quiet
         self.lock = threading.Lock()
         self.total = 0
         self.done = 0
         self.timings: list[tuple[str, float, bool]] = []
 
     def _say(self, text: str) -> None:
+        if self.quiet:
+            return
         with self.lock:
             print(text, file=self.stream, flush=True)
 
@@ -90,7 +93,7 @@ def new_progress(quiet: bool = False) -> LineProgress:
     """A bar on a terminal, lines otherwise."""
     if not quiet and sys.stderr.isatty():
         return RichProgress()
-    return LineProgress()
+    return LineProgress(quiet=quiet)
 
 
 def timing_report(progress: LineProgress, limit: int = 5) -> str:

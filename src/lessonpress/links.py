@@ -1,0 +1,82 @@
+"""Find internal links and #anchors in the rendered site that point nowhere."""
+
+from __future__ import annotations
+
+import posixpath
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from .errors import Problem
+from .model import OutputFile, PostSource
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            if name == "name" and tag == "a" and value:
+                self.ids.add(value)
+            if value and (name == "href" and tag in ("a", "link") or name == "src"):
+                self.links.append(value)
+
+
+def _scan(data: bytes) -> _Links:
+    parser = _Links()
+    parser.feed(data.decode("utf-8", errors="replace"))
+    return parser
+
+
+def broken_links(files: list[OutputFile], posts: tuple[PostSource, ...] = ()) -> list[Problem]:
+    """Every internal link or fragment in the site's pages whose target does not exist."""
+    by_path = {f.dest_path: f for f in files}
+    scans = {f.dest_path: _scan(f.data) for f in files if f.dest_path.endswith(".html")}
+    problems = []
+    for page, scan in scans.items():
+        if page == "404.html":
+            continue  # served at any URL; its links are absolute on purpose
+        for link in dict.fromkeys(scan.links):
+            missing = _missing(page, link, by_path, scans)
+            if missing:
+                problems.append(_locate(page, link, missing, posts))
+    return problems
+
+
+def _missing(page: str, link: str, by_path: dict[str, OutputFile], scans: dict[str, _Links]) -> str:
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or link.startswith(("mailto:", "data:", "javascript:")):
+        return ""
+    if parts.path.startswith("/"):
+        return ""  # absolute paths depend on where the site is served
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path))) \
+        if parts.path else page
+    if target.startswith("../") or target == "..":
+        return f"{link} leaves the site"
+    if parts.path.endswith("/") or target == ".":
+        target = posixpath.join(target, "index.html") if target != "." else "index.html"
+    elif target not in by_path and posixpath.join(target, "index.html") in by_path:
+        target = posixpath.join(target, "index.html")
+    if target.startswith("pagefind/"):
+        return ""  # written by the search indexer after rendering
+    if target not in by_path:
+        return f"{link} points to a missing page or file"
+    fragment = unquote(parts.fragment)
+    if fragment and target in scans and fragment not in scans[target].ids:
+        return f"{link} points to a missing anchor #{fragment}"
+    return ""
+
+
+def _locate(page: str, link: str, message: str, posts: tuple[PostSource, ...]) -> Problem:
+    """Blame the post whose source contains the link, at that line, when there is one."""
+    for post in posts:
+        if page == f"posts/{post.slug}/index.html":
+            for number, line in enumerate(post.text.splitlines(), start=1):
+                if link in line:
+                    return Problem(post.src_path, number, f"broken link: {message}")
+            return Problem(post.src_path, 1, f"broken link in the rendered page: {message}")
+    return Problem(f"templates (page {page})", 1, f"broken link: {message}")

@@ -1,0 +1,139 @@
+"""`lessonpress serve`: build, serve on 127.0.0.1, rebuild on change, reload the open page."""
+
+from __future__ import annotations
+
+import functools
+import html
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .errors import ContentError, Problem
+
+EVENTS_PATH = "/__lessonpress/events"
+RELOAD_SCRIPT = f"""<script>
+(function () {{
+  var source = new EventSource("{EVENTS_PATH}");
+  source.onmessage = function () {{ location.reload(); }};
+}})();
+</script>"""
+WATCHED = ("posts", "lessons", "templates", "site.yaml")
+
+
+@dataclass
+class ServerState:
+    """The outcome of the latest build, shared by the watcher and the request handlers."""
+
+    generation: int = 0
+    problems: tuple[Problem, ...] = ()
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, problems: tuple[Problem, ...]) -> None:
+        with self.changed:
+            self.problems = problems
+            self.generation += 1
+            self.changed.notify_all()
+
+
+def error_page(problems: tuple[Problem, ...]) -> bytes:
+    """The build's errors as a page: file, line, message and the lesson's traceback."""
+    items = "\n".join(
+        f"<li><p><code>{html.escape(p.path)}:{p.line}</code>: {html.escape(p.message)}</p>"
+        + (f"<pre>{html.escape(p.detail)}</pre>" if p.detail else "") + "</li>" for p in problems)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Build failed · lessonpress</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+h1{{color:#b42318}}pre{{background:#fff5f5;padding:1rem;overflow-x:auto}}li{{margin-bottom:1.5rem}}</style>
+</head><body><h1>The build failed</h1>
+<p>{len(problems)} problem(s). Fix the file and save: this page reloads by itself.</p>
+<ol>{items}</ol>{RELOAD_SCRIPT}</body></html>""".encode()
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    state: ServerState
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: the terminal shows builds
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == EVENTS_PATH:
+            return self._events()
+        if self.state.problems and self._wants_page():
+            return self._send(error_page(self.state.problems), HTTPStatus.INTERNAL_SERVER_ERROR)
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix == ".html" and path.is_file():
+            page = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+            return self._send(page, HTTPStatus.OK)
+        return super().do_GET()
+
+    def _wants_page(self) -> bool:
+        return self.path.split("?")[0].endswith(("/", ".html"))
+
+    def _send(self, body: bytes, status: HTTPStatus) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = self.state.generation
+        try:
+            while True:
+                with self.state.changed:
+                    self.state.changed.wait(timeout=15)
+                    generation = self.state.generation
+                if generation != seen:
+                    self.wfile.write(b"data: reload\n\n")
+                    seen = generation
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def make_server(out: Path, port: int, state: ServerState) -> ThreadingHTTPServer:
+    """An HTTP server for `out` on 127.0.0.1 that injects live reload into pages."""
+    handler = type("Handler", (_Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(out)))
+    server.daemon_threads = True
+    return server
+
+
+def rebuild(build: Callable[[], object], state: ServerState, say: Callable[[str], None]) -> None:
+    """Build once; publish success or the problems to the browser and the terminal."""
+    try:
+        build()
+    except ContentError as exc:
+        for problem in exc.problems:
+            say(problem.format())
+        say(f"{len(exc.problems)} error(s); still serving the last good site, showing the errors")
+        state.publish(exc.problems)
+        return
+    say("rebuilt; reloading the browser")
+    state.publish(())
+
+
+def watch(root: Path, out: Path, stop: threading.Event, on_change: Callable[[], None]) -> None:
+    """Call `on_change` after each batch of edits to posts, lessons, templates or site.yaml."""
+    import watchfiles
+
+    paths = [root / name for name in WATCHED if (root / name).exists()]
+    ignored = (str(out.resolve()), str((root / ".lessonpress-cache").resolve()))
+
+    def relevant(change: watchfiles.Change, path: str) -> bool:
+        return not path.startswith(ignored) and "__pycache__" not in path and not path.endswith(".tmp")
+
+    for _changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop, debounce=200):
+        on_change()
