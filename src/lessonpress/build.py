@@ -55,9 +55,11 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     posts, problems = collect_posts(project.posts, project.lessons,
                                     ParseMemo(root if options.use_cache else None))
     execution = run_lessons(project, posts, options, progress, everything=True)
-    try:
-        check_results(posts, project.lessons, execution.results)
-        files = render_site(project, posts, execution.results, PageCache(root, options.use_cache))
+    found = result_problems(posts, project.lessons, execution.results)
+    problems.extend(found)
+    renderable = [post for post in posts if not any(p.path == post.source.src_path for p in found)]
+    try:  # links are checked on the posts that can be rendered
+        files = render_site(project, renderable, execution.results, PageCache(root, options.use_cache))
         problems.extend(broken_links(files, project.posts))
     except ContentError as exc:
         problems.extend(exc.problems)
@@ -108,6 +110,14 @@ def _is_lesson_script(src_path: str) -> bool:
 def check_results(posts: list[ParsedPost], lessons: dict[str, Lesson],
                   results: dict[str, LessonResult]) -> None:
     """Every lesson ran as its cells promise, and every quoted value exists."""
+    problems = result_problems(posts, lessons, results)
+    if problems:
+        raise ContentError(problems)
+
+
+def result_problems(posts: list[ParsedPost], lessons: dict[str, Lesson],
+                    results: dict[str, LessonResult]) -> list[Problem]:
+    """The problems check_results would raise, as a list."""
     problems: list[Problem] = []
     for post in posts:
         first_refs: dict[str, LessonRef | ValueRef] = {}
@@ -117,8 +127,7 @@ def check_results(posts: list[ParsedPost], lessons: dict[str, Lesson],
             problems.extend(lesson_problems(ref, lessons[lesson_path], results[lesson_path]))
         if not any(p.path == post.source.src_path for p in problems):
             problems.extend(_ref_problems(post, results))
-    if problems:
-        raise ContentError(problems)
+    return problems
 
 
 def lesson_problems(ref: LessonRef | ValueRef, lesson: Lesson, result: LessonResult) -> list[Problem]:

@@ -30,9 +30,14 @@ SEARCH_DIR = "pagefind"
 
 
 def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
-    """Write `files` as the complete new content of `out`; return how many files changed."""
+    """Write `files` as the complete new content of `out`; return how many files changed.
+
+    Call it while holding build_lock(out): it removes the leftovers of killed builds.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in out.parent.glob(f".{out.name}.new-*"):  # from a build that was killed
+        shutil.rmtree(leftover, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         changed = _assemble(files, stage, out)

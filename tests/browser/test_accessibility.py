@@ -1,0 +1,49 @@
+"""axe-core (axe-playwright-python) on the index and post 1.2, in both themes, with the
+solutions open: no serious or critical violations."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .pages import open_index, open_post, read_everything
+from .support import require
+
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def axe() -> Any:
+    require(importlib.util.find_spec("axe_playwright_python") is not None,
+            "axe-playwright-python is not installed (pip install axe-playwright-python)")
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def _describe(violation: dict[str, Any]) -> str:
+    nodes = violation.get("nodes", [])
+    lines = [f"[{violation.get('impact')}] {violation['id']}: {violation.get('help')} "
+             f"({len(nodes)} element{'s' if len(nodes) != 1 else ''}; {violation.get('helpUrl')})"]
+    for node in nodes[:5]:
+        summary = " ".join((node.get("failureSummary") or "").split())
+        lines.append(f"    {node.get('target')} {node.get('html', '')[:120]}\n      {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("where", ["index", "post"])
+def test_no_serious_accessibility_violations(watched: Any, axe: Any, artifacts: Path,
+                                             where: str, scheme: str) -> None:
+    page, _ = watched(color_scheme=scheme)
+    (open_index if where == "index" else open_post)(page)
+    read_everything(page)
+    results = axe.run(page)
+    violations = results.response.get("violations", [])
+    (artifacts / f"axe-{where}-{scheme}.json").write_text(json.dumps(violations, indent=1))
+    blocking = [v for v in violations if v.get("impact") in BLOCKING]
+    assert not blocking, f"axe on {where} ({scheme}):\n" + "\n".join(map(_describe, blocking))

@@ -1,0 +1,109 @@
+"""Caching: a rebuild runs only what changed, and never trusts a stale or broken entry."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from lessonpress.build import build
+from lessonpress.cache import CACHE_DIR
+from lessonpress.execute import RunOptions
+
+from .conftest import post, write_project
+
+FILES = {
+    "posts/a.md": post("A", "1.1", "```{lesson} a.py\n```\n\nValue {value}`a.py:total`."),
+    "posts/b.md": post("B", "1.2", "```{lesson} b.py\n```"),
+    "lessons/a/a.py": "import helper\nprint(open('data.txt').read().strip())\ntotal = helper.twice(21)\n",
+    "lessons/a/helper.py": "def twice(x):\n    return 2 * x\n",
+    "lessons/a/data.txt": "first data\n",
+    "lessons/b/b.py": "import random\nprint('b', random.random())\n",
+}
+
+
+def rebuild(root: Path, use_cache: bool = True) -> set[str]:
+    """Build and return the lessons that were executed (not taken from the cache)."""
+    report = build(root, root / "site", RunOptions(jobs=2, use_cache=use_cache))
+    return set(report.execution.results) - set(report.execution.cached)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = write_project(tmp_path / "p", FILES)
+    assert rebuild(root) == {"lessons/a/a.py", "lessons/b/b.py"}
+    return root
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in (root / "site").rglob("*") if p.is_file()}
+
+
+def test_nothing_changed_runs_nothing_and_rewrites_nothing(root: Path) -> None:
+    before = mtimes(root)
+    time.sleep(0.01)
+    assert rebuild(root) == set()
+    assert mtimes(root) == before
+
+
+def test_prose_edit_rerenders_without_running(root: Path) -> None:
+    path = root / "posts" / "a.md"
+    path.write_text(path.read_text().replace("Value", "The value is"))
+    before = mtimes(root)
+    assert rebuild(root) == set()
+    after = mtimes(root)
+    page = str(root / "site" / "posts" / "a" / "index.html")
+    assert after[page] != before[page]
+    assert "The value is" in Path(page).read_text() and "42" in Path(page).read_text()
+    assert after[str(root / "site" / "posts" / "b" / "index.html")] == \
+        before[str(root / "site" / "posts" / "b" / "index.html")]
+
+
+def test_lesson_edit_reruns_only_that_lesson(root: Path) -> None:
+    (root / "lessons" / "b" / "b.py").write_text("print('b changed')\n")
+    assert rebuild(root) == {"lessons/b/b.py"}
+    assert "b changed" in (root / "site" / "posts" / "b" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("name, content", [("helper.py", "def twice(x):\n    return x + x + 1\n"),
+                                           ("data.txt", "second data\n")])
+def test_files_the_lesson_read_are_part_of_the_key(root: Path, name: str, content: str) -> None:
+    (root / "lessons" / "a" / name).write_text(content)
+    assert rebuild(root) == {"lessons/a/a.py"}
+
+
+def test_no_cache_runs_everything(root: Path) -> None:
+    assert rebuild(root, use_cache=False) == {"lessons/a/a.py", "lessons/b/b.py"}
+
+
+def test_a_damaged_entry_is_a_miss_not_a_crash(root: Path) -> None:
+    for entry in (root / CACHE_DIR / "lessons").glob("*.pickle"):
+        entry.write_bytes(entry.read_bytes()[:50])
+    for entry in (root / CACHE_DIR / "pages").glob("*.pickle"):
+        entry.write_bytes(b"garbage")
+    assert rebuild(root) == {"lessons/a/a.py", "lessons/b/b.py"}
+
+
+def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
+    files = dict(FILES)
+    files["lessons/b/b.py"] = ("import matplotlib.pyplot as plt, torch\nprint(torch.rand(2))\n"
+                               "plt.plot(torch.rand(5))\nplt.title('random')\nplt.show()\n")
+    roots = [write_project(tmp_path / name, files) for name in ("one", "two")]
+    for root in roots:
+        rebuild(root)
+    comparison = filecmp.dircmp(roots[0] / "site", roots[1] / "site")
+
+    def differences(cmp: filecmp.dircmp) -> list[str]:  # type: ignore[type-arg]
+        found = cmp.left_only + cmp.right_only + cmp.diff_files
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
+        found += mismatch + errors
+        for sub in cmp.subdirs.values():
+            found += differences(sub)
+        return found
+
+    assert differences(comparison) == []
+    assert any(p.suffix == ".png" for p in (roots[0] / "site").rglob("*"))
+    assert os.listdir(roots[0] / "site" / "posts") == os.listdir(roots[1] / "site" / "posts")
