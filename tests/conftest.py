@@ -40,3 +40,16 @@ def project(tmp_path: Path):  # type: ignore[no-untyped-def]
         return write_project(tmp_path / "project", files)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def series_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real series, built once per test session (lessons cached in the repo's cache)."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("series") / "site"
+    result = subprocess.run([sys.executable, "-m", "lessonpress.cli", "build", "--root", str(REPO),
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return out
