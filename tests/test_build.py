@@ -169,3 +169,26 @@ def test_unknown_value_is_an_error_with_line(project) -> None:  # type: ignore[n
 def test_missing_posts_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("build", "--root", str(tmp_path))
     assert result.returncode == 2 and "has no posts/ folder" in result.stderr
+
+
+def test_fresh_interpreter_fallback_gives_the_same_page(project) -> None:  # type: ignore[no-untyped-def]
+    files = {"posts/a.md": post(body="```{lesson} l.py\n```"),
+             "lessons/a/l.py": "import random\nprint('drawn', random.random())\n"}
+    root = project(files)
+    forked = run_cli("build", "--root", str(root), "--out", str(root / "forked"))
+    fresh = subprocess.run([sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root),
+                            "--out", str(root / "fresh"), "--no-cache"], capture_output=True, text=True,
+                           env={**os.environ, "LESSONPRESS_NO_FORK": "1"})
+    assert forked.returncode == 0 and fresh.returncode == 0, fresh.stderr
+    page = "posts/a/index.html"
+    assert (root / "forked" / page).read_text() == (root / "fresh" / page).read_text()
+    assert "drawn 0.844" in (root / "fresh" / page).read_text()  # random.seed(0) before every lesson
+
+
+def test_per_lesson_timeout_from_site_yaml(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"site.yaml": "lessons:\n  a/slow.py:\n    timeout: 1\n",
+                    "posts/a.md": post(body="```{lesson} slow.py\n```"),
+                    "lessons/a/slow.py": "import time\ntime.sleep(30)\n"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "lessons/a/slow.py timed out after 1 s in cell 'setup'" in result.stderr

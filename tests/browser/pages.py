@@ -71,3 +71,22 @@ def background_luminance(page: Any) -> float:
         const lin = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
         return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
     }""")
+
+
+def search_for(page: Any, query: str, mount: str = "/") -> None:
+    """Type `query` into the Pagefind UI (on the index, or on the search page the index links
+    to) and wait for the results to show."""
+    open_index(page, mount)
+    box = page.locator(".pagefind-ui__search-input")
+    if box.count() == 0:
+        page.wait_for_timeout(500)  # the UI is drawn by script after load
+    if box.count() == 0:
+        link = page.locator("a[href*='search']").first
+        assert link.count() > 0, ("no Pagefind search box (.pagefind-ui__search-input) on the index "
+                                  "and no link to a search page")
+        link.click()
+        page.wait_for_load_state("load")
+    box.first.wait_for(state="visible")
+    box.first.fill(query)
+    page.locator(".pagefind-ui__result-link").first.wait_for(state="visible")
+    page.wait_for_load_state("networkidle")

@@ -72,7 +72,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = subprocess.run(
             [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root), "--out", str(site),
              "--quiet"],
-            capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": ""})
+            check=False, capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": ""})
         if result.returncode != 0:
             pytest.fail(f"lessonpress build failed (exit {result.returncode}):\n{result.stdout}\n"
                         f"{result.stderr}", pytrace=False)

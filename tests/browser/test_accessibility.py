@@ -1,5 +1,5 @@
-"""axe-core (axe-playwright-python) on the index and post 1.2, in both themes, with the
-solutions open: no serious or critical violations."""
+"""axe-core (axe-playwright-python) on the index, post 1.2 (solutions open) and the search
+results, in both themes: no serious or critical violations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .pages import open_index, open_post, read_everything
+from .pages import open_index, open_post, read_everything, search_for
 from .support import require
 
 BLOCKING = ("serious", "critical")
@@ -27,8 +27,9 @@ def axe() -> Any:
 
 def _describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes", [])
-    lines = [f"[{violation.get('impact')}] {violation['id']}: {violation.get('help')} "
-             f"({len(nodes)} element{'s' if len(nodes) != 1 else ''}; {violation.get('helpUrl')})"]
+    plural = "s" if len(nodes) != 1 else ""
+    lines = [(f"[{violation.get('impact')}] {violation['id']}: {violation.get('help')} "
+              f"({len(nodes)} element{plural}; {violation.get('helpUrl')})")]
     for node in nodes[:5]:
         summary = " ".join((node.get("failureSummary") or "").split())
         lines.append(f"    {node.get('target')} {node.get('html', '')[:120]}\n      {summary[:300]}")
@@ -36,12 +37,15 @@ def _describe(violation: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("where", ["index", "post"])
+@pytest.mark.parametrize("where", ["index", "post", "search"])
 def test_no_serious_accessibility_violations(watched: Any, axe: Any, artifacts: Path,
                                              where: str, scheme: str) -> None:
     page, _ = watched(color_scheme=scheme)
-    (open_index if where == "index" else open_post)(page)
-    read_everything(page)
+    if where == "search":  # the index with the results for "learning rate" showing
+        search_for(page, "learning rate")
+    else:
+        (open_index if where == "index" else open_post)(page)
+        read_everything(page)
     results = axe.run(page)
     violations = results.response.get("violations", [])
     (artifacts / f"axe-{where}-{scheme}.json").write_text(json.dumps(violations, indent=1))

@@ -19,6 +19,7 @@ from .pages import (
     open_post,
     open_solutions,
     read_everything,
+    search_for,
 )
 from .support import POST_SLUG, SUB_PATH, base_path
 
@@ -110,29 +111,12 @@ def test_theme_toggle_switches_and_persists(watched: Any, scheme: str) -> None:
     watch.check("theme toggle")
 
 
-def _open_search(page: Any, mount: str) -> Any:
-    """The Pagefind UI's input: on the index, or on the page the index links to for search."""
-    open_index(page, mount)
-    box = page.locator(".pagefind-ui__search-input")
-    if box.count() == 0:
-        page.wait_for_timeout(500)  # the UI is built by script after load
-    if box.count() == 0:
-        link = page.locator("a[href*='search'], a[href*='Search']").first
-        assert link.count() > 0, ("no Pagefind search box (.pagefind-ui__search-input) on the index "
-                                  "and no link to a search page")
-        link.click()
-        page.wait_for_load_state("load")
-    box.first.wait_for(state="visible")
-    return box.first
-
-
 @pytest.mark.parametrize("mount", ["/", SUB_PATH], ids=["root", "sub-path"])
 def test_search_for_learning_rate_lists_post_12(watched: Any, mount: str) -> None:
     page, watch = watched()
-    box = _open_search(page, mount)
-    box.fill("learning rate")
+    search_for(page, "learning rate", mount)
     hit = page.locator(f".pagefind-ui__result-link[href*='/posts/{POST_SLUG}/']")
-    hit.first.wait_for(state="visible")
+    assert hit.count() > 0, "post 1.2 is not among the results for 'learning rate'"
     href = hit.first.get_attribute("href") or ""
     assert urllib.parse.urlsplit(urllib.parse.urljoin(page.url, href)).path.startswith(mount)
     hit.first.click()

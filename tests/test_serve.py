@@ -1,0 +1,72 @@
+"""`lessonpress serve`: serves, rebuilds on change, shows errors in the page, recovers."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .conftest import post
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_for(check, timeout: float = 90.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError("timed out waiting for the server")
+
+
+def test_serve_rebuilds_shows_errors_and_recovers(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post("Served", body="Value {value}`l.py:answer`."),
+                    "lessons/a/l.py": "answer = 41\n"})
+    process = subprocess.Popen([sys.executable, "-m", "lessonpress.cli", "serve", "--root", str(root),
+                                "--port", "0"], stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "GITHUB_ACTIONS": ""})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
+    try:
+        def port() -> str | None:
+            while not lines.empty():
+                match = re.search(r"at http://127\.0\.0\.1:(\d+)/", lines.get())
+                if match:
+                    return match.group(1)
+            return None
+
+        base = f"http://127.0.0.1:{wait_for(port)}"
+        status, page = fetch(f"{base}/posts/a/")
+        assert status == 200 and "41" in page and "EventSource" in page
+
+        (root / "lessons" / "a" / "l.py").write_text("answer = 42\n")
+        wait_for(lambda: "42" in fetch(f"{base}/posts/a/")[1])
+
+        (root / "posts" / "a.md").write_text(post("Served", body="Value {value}`l.py:missing`."))
+        status, page = wait_for(lambda: (r := fetch(f"{base}/posts/a/"))[0] == 500 and r)
+        assert "posts/a.md:7" in page and "has no value &#x27;missing&#x27;" in page
+        assert "EventSource" in page, "the error page reloads itself when the file is fixed"
+
+        (root / "posts" / "a.md").write_text(post("Served", body="Fixed {value}`l.py:answer`."))
+        status, page = wait_for(lambda: (r := fetch(f"{base}/posts/a/"))[0] == 200 and r)
+        assert "Fixed" in page and "42" in page
+        assert process.poll() is None, "the server keeps running through errors"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
