@@ -12,7 +12,7 @@ from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRe
 from .cache import PageCache
 from .links import broken_links
 from .parse import ParseMemo, collect_posts, parse_posts
-from .render import render_site
+from .render import import_renderers, render_site
 from .write import build_lock, publish
 
 
@@ -42,7 +42,8 @@ def build(root: Path, out: Path, options: RunOptions, progress: Progress | None 
     posts = parse_posts(project.posts, project.lessons, ParseMemo(root if options.use_cache else None))
     execution = run_lessons(project, posts, options, progress)
     check_results(posts, project.lessons, execution.results)
-    files = render_site(project, posts, execution.results, PageCache(root, options.use_cache))
+    files = render_site(project, posts, execution.results, PageCache(root, options.use_cache),
+                        execution.digests)
     warnings = tuple(broken_links(files, project.posts))
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
@@ -59,7 +60,8 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     problems.extend(found)
     renderable = [post for post in posts if not any(p.path == post.source.src_path for p in found)]
     try:  # links are checked on the posts that can be rendered
-        files = render_site(project, renderable, execution.results, PageCache(root, options.use_cache))
+        files = render_site(project, renderable, execution.results, PageCache(root, options.use_cache),
+                            execution.digests)
         problems.extend(broken_links(files, project.posts))
     except ContentError as exc:
         problems.extend(exc.problems)
@@ -99,7 +101,7 @@ def run_lessons(project: Project, posts: list[ParsedPost], options: RunOptions,
     timeouts = dict(project.config.lesson_timeouts)
     timeouts["*"] = project.config.timeout
     lessons = [project.lessons[p] for p in needed]
-    return execute(project.root, lessons, timeouts, options, progress)
+    return execute(project.root, lessons, timeouts, options, progress, import_renderers)
 
 
 def _is_lesson_script(src_path: str) -> bool:

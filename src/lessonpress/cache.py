@@ -22,12 +22,13 @@ from .model import Lesson, LessonResult
 
 CACHE_DIR = ".lessonpress-cache"
 RUNNER_VERSION = "1"
+CACHE_FORMAT = "2"  # bump when _Entry changes
 
 
 def environment_key() -> str:
     """What, besides the lesson's own files, decides what a lesson prints and plots."""
     runner_source = (Path(__file__).parent / "runner.py").read_bytes()
-    parts = [RUNNER_VERSION, _sha(runner_source), __version__, sys.version, platform.machine()]
+    parts = [RUNNER_VERSION, CACHE_FORMAT, _sha(runner_source), __version__, sys.version, platform.machine()]
     for package in ("torch", "matplotlib", "numpy"):
         try:
             parts.append(f"{package}=={metadata.version(package)}")
@@ -92,6 +93,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 class _Entry:
     key: str
     result: LessonResult
+    digest: str  # of the result, so pages can key on it without pickling it again
 
 
 class LessonCache:
@@ -115,10 +117,10 @@ class LessonCache:
             entry = pickle.loads(self._path(lesson_path).read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
             return None
-        return entry if isinstance(entry, _Entry) else None
+        return entry if isinstance(entry, _Entry) and hasattr(entry, "digest") else None
 
-    def lookup(self, lesson: Lesson) -> LessonResult | None:
-        """The cached result, if the lesson and everything it read are unchanged."""
+    def lookup(self, lesson: Lesson) -> tuple[LessonResult, str] | None:
+        """The cached result and its digest, if the lesson and everything it read are unchanged."""
         if not self.enabled:
             return None
         entry = self._load(lesson.src_path)
@@ -126,7 +128,7 @@ class LessonCache:
             return None
         if any(self.file_hash(path) != digest for path, digest in entry.result.reads):
             return None
-        return entry.result
+        return entry.result, entry.digest
 
     def file_hash(self, src_path: str) -> str:
         """sha256 of a project file, or 'missing'."""
@@ -140,9 +142,10 @@ class LessonCache:
         entry = self._load(lesson_path)
         return entry.result.seconds if entry else None
 
-    def store(self, lesson: Lesson, result: LessonResult) -> None:
-        """Save a finished run atomically (runs that crashed or timed out are not saved)."""
-        if result.failure is not None:
-            return
-        entry = _Entry(self.key(lesson), result)
-        write_atomic(self._path(lesson.src_path), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+    def store(self, lesson: Lesson, result: LessonResult) -> str:
+        """Save a finished run atomically (not runs that crashed or timed out); return its digest."""
+        result_digest = digest(result)
+        if result.failure is None:
+            entry = _Entry(self.key(lesson), result, result_digest)
+            write_atomic(self._path(lesson.src_path), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        return result_digest

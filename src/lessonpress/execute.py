@@ -13,6 +13,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from .cache import LessonCache
@@ -56,21 +57,27 @@ class Execution:
 
     results: dict[str, LessonResult]
     cached: frozenset[str]
+    digests: dict[str, str]  # identifies each result's content, for page caching
 
 
 def execute(root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions,
-            progress: Progress | None = None) -> Execution:
-    """Run every lesson that has no valid cache entry; return all results."""
+            progress: Progress | None = None, while_running: Callable[[], None] | None = None) -> Execution:
+    """Run every lesson that has no valid cache entry; return all results.
+
+    `while_running` is started in a thread when some lesson has to run (the build uses the
+    wait to import what rendering needs).
+    """
     progress = progress or _Quiet()
     cache = LessonCache(root, options.use_cache)
     results: dict[str, LessonResult] = {}
+    digests: dict[str, str] = {}
     misses = []
     for lesson in lessons:
         hit = cache.lookup(lesson)
         if hit is None:
             misses.append(lesson)
         else:
-            results[lesson.src_path] = hit
+            results[lesson.src_path], digests[lesson.src_path] = hit
     progress.planned(len(lessons), len(results))
     for lesson in lessons:
         if lesson.src_path in results:
@@ -78,11 +85,13 @@ def execute(root: Path, lessons: list[Lesson], timeouts: dict[str, float], optio
     cached = frozenset(results)
     # Longest first (by last recorded duration), so the slowest lesson never starts last.
     misses.sort(key=lambda lesson: -(cache.last_seconds(lesson.src_path) or 0.0))
+    if misses and while_running is not None:
+        threading.Thread(target=while_running, daemon=True).start()
     for result in _run_all(root, misses, timeouts, options, progress):
         lesson = next(m for m in misses if m.src_path == result.lesson_path)
-        cache.store(lesson, result)
+        digests[result.lesson_path] = cache.store(lesson, result)
         results[result.lesson_path] = result
-    return Execution(results, cached)
+    return Execution(results, cached, digests)
 
 
 def _run_all(root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions,

@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
+import html
 import posixpath
-from html.parser import HTMLParser
+import re
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem
 from .model import OutputFile, PostSource
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.ids: set[str] = set()
+_TAG = re.compile(r"<(a|link|img|script|source)\b([^>]*)>|\sid=\"([^\"]*)\"", re.IGNORECASE)
+_ATTR = re.compile(r"\s(href|src)=\"([^\"]*)\"", re.IGNORECASE)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name == "id" and value:
-                self.ids.add(value)
-            if name == "name" and tag == "a" and value:
-                self.ids.add(value)
-            if value and (name == "href" and tag in ("a", "link") or name == "src"):
-                self.links.append(value)
+
+@dataclass
+class _Links:
+    links: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
 
 
 def _scan(data: bytes) -> _Links:
-    parser = _Links()
-    parser.feed(data.decode("utf-8", errors="replace"))
-    return parser
+    """Links and ids of a page lessonpress rendered (its attributes are always double-quoted).
+
+    A regular expression rather than an HTML parser: pages full of MathML have tens of
+    thousands of tags, and this runs on every build.
+    """
+    found = _Links()
+    for match in _TAG.finditer(data.decode("utf-8", errors="replace")):
+        if match.group(3) is not None:
+            found.ids.add(html.unescape(match.group(3)))
+            continue
+        tag = match.group(1).lower()
+        for attr in _ATTR.finditer(match.group(2)):
+            if attr.group(2) and (attr.group(1).lower() == "src" or tag in ("a", "link")):
+                found.links.append(html.unescape(attr.group(2)))
+    return found
 
 
 def broken_links(files: list[OutputFile], posts: tuple[PostSource, ...] = ()) -> list[Problem]:

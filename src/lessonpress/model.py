@@ -178,6 +178,7 @@ class LessonResult:
     seconds: float = 0.0
     reads: tuple[tuple[str, str], ...] = ()  # (project-relative path, sha256)
     failure: str | None = None  # crash, timeout: the lesson did not finish
+    cpu_seconds: float = 0.0  # what the run cost, shown on the post (steadier than wall time)
 
     @property
     def failed(self) -> bool:

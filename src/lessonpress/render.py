@@ -100,9 +100,10 @@ def site_info(config: SiteConfig) -> SiteInfo:
 
 
 def render_site(project: Project, posts: list[ParsedPost], results: dict[str, LessonResult],
-                cache: PageCache | None = None) -> list[OutputFile]:
+                cache: PageCache | None = None, digests: dict[str, str] | None = None) -> list[OutputFile]:
     """Render every page, reusing a page whose inputs are all unchanged since the last build."""
     cache = cache or PageCache(None)
+    digests = digests or {}
     site = site_info(project.config)
     ordered = sorted(posts, key=series_key)
     renderer = _LazyRenderer(project, site)
@@ -111,10 +112,12 @@ def render_site(project: Project, posts: list[ParsedPost], results: dict[str, Le
     problems = []
     for index, post in enumerate(ordered):
         key = digest(base, post.source.text, _neighbours(ordered, index),
-                     *(digest(project.lessons[p].source, results[p]) for p in post.lesson_paths))
+                     *(digest(project.lessons[p].source, digests.get(p) or results[p])
+                       for p in post.lesson_paths))
         try:
             files.extend(cache.get_or_make(f"post-{post.source.slug}", key,
                                            lambda: renderer.post(ordered, index, results)))
+            files.extend(lesson_downloads(project, post, cache))
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -132,6 +135,17 @@ def _templates_key(project: Project) -> str:
 def _neighbours(ordered: list[ParsedPost], index: int) -> str:
     near = [ordered[i] for i in (index - 1, index + 1) if 0 <= i < len(ordered)]
     return repr([(p.source.slug, p.meta.title, p.meta.series) for p in near]) + str(index)
+
+
+def import_renderers() -> None:
+    """Import what rendering a page needs (run in a thread while lessons execute)."""
+    import jinja2  # noqa: F401
+    import jupytext  # noqa: F401
+    import latex2mathml.converter  # noqa: F401
+    import pygments.formatters.html  # noqa: F401
+    import pygments.lexers.python  # noqa: F401
+
+    from . import markdown  # noqa: F401
 
 
 class _LazyRenderer:
@@ -252,7 +266,7 @@ def render_post(project: Project, site: SiteInfo, env: jinja2.Environment, md: A
     body = md.renderer.render(list(post.tokens), md.options, {"lessonpress": context})
     prev_post = ordered[index - 1] if index > 0 else None
     next_post = ordered[index + 1] if index + 1 < len(ordered) else None
-    seconds = sum(results[p].seconds for p in post.lesson_paths if p in results)
+    seconds = sum(results[p].cpu_seconds for p in post.lesson_paths if p in results)
     url = f"{site.base_url}posts/{slug}/"
     image = f"{url}{next(iter(context.figures))}" if context.figures else None
     page = _render_template(
@@ -263,18 +277,19 @@ def render_post(project: Project, site: SiteInfo, env: jinja2.Environment, md: A
         run_time=run_time(seconds) if post.lesson_paths else "", version=__version__,
     )
     figures = [OutputFile(f"posts/{slug}/{name}", data) for name, data in context.figures.items()]
-    return [page, *figures, *lesson_downloads(project, post)]
+    return [page, *figures]
 
 
-def lesson_downloads(project: Project, post: ParsedPost) -> list[OutputFile]:
-    """Each lesson of a post as its .py script and as a Jupyter notebook."""
+def lesson_downloads(project: Project, post: ParsedPost, cache: PageCache) -> list[OutputFile]:
+    """Each lesson of a post as its .py script and as a Jupyter notebook (cached by source)."""
     files = []
     for src_path in post.lesson_paths:
         source = project.lessons[src_path].source
         name = Path(src_path).name
         files.append(OutputFile(f"posts/{post.source.slug}/{name}", source.encode("utf-8")))
-        files.append(OutputFile(f"posts/{post.source.slug}/{Path(name).stem}.ipynb",
-                                to_notebook(source).encode("utf-8")))
+        notebook = cache.get_or_make(f"notebook-{digest(src_path)[:24]}", digest(cache.code_key, source),
+                                     lambda: to_notebook(source).encode("utf-8"))
+        files.append(OutputFile(f"posts/{post.source.slug}/{Path(name).stem}.ipynb", notebook))
     return files
 
 
@@ -292,11 +307,12 @@ def to_notebook(source: str) -> str:
     return nbformat.writes(notebook) + "\n"
 
 
-_RUN_TIME_STEPS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
+_RUN_TIME_STEPS = (1, 3, 10, 30, 60, 120, 300, 600)
 
 
 def run_time(seconds: float) -> str:
-    """A coarse, stable description of the lessons' run time ('under 5 s'), so rebuilds match."""
+    """A coarse description of the lessons' CPU time ('under 10 s'): coarse so that two builds,
+    whose measured times always differ a little, still produce the same page."""
     for step in _RUN_TIME_STEPS:
         if seconds < step:
             return f"under {step} s" if step < 60 else f"under {step // 60} min"

@@ -134,7 +134,7 @@ def run_job(job: dict[str, Any]) -> None:
     namespace = _fresh_main(path)
     figures = _FigureCapture()
     cells = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_time()
     future_flags = 0
     for name, source, line, expect_error in job["cells"]:
         Path(progress_path).write_text(name)
@@ -146,8 +146,17 @@ def run_job(job: dict[str, Any]) -> None:
             break
     seconds = time.perf_counter() - started
     result = LessonResult(job["lesson_path"], tuple(cells), _values(namespace), seconds,
-                          _hash_reads(root, reads, path))
+                          _hash_reads(root, reads, path), cpu_seconds=_cpu_time() - cpu_started)
     _write_atomic(Path(job["result_path"]), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _cpu_time() -> float:
+    """CPU seconds of this process and its finished children: steadier than wall time under load."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _isolate(path: Path, threads: int) -> None:
@@ -318,10 +327,12 @@ def _values(namespace: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (bool, int, float, complex)):
-        return value
+    """Builtin types only (np.float64 is a float subclass: unpickling it would import NumPy)."""
+    for kind in (bool, int, float, complex):
+        if isinstance(value, kind):
+            return kind(value)
     if isinstance(value, str):
-        return value if len(value) <= 10_000 else None
+        return str(value) if len(value) <= 10_000 else None
     item = getattr(value, "item", None)
     numel = getattr(value, "numel", None) or getattr(value, "size", None)
     try:

@@ -1,0 +1,186 @@
+"""Benchmark lessonpress on the whole series, each figure beside its reference.
+
+Run with `make bench` (installs sphinx-gallery for the reference). Prints:
+(a) cold build against the limit L and against sphinx-gallery's cold build,
+(b) no-change rebuild, (c) prose edit, (d) lesson edit, (e) per-lesson runner overhead,
+(f) render-only builds of 100, 1,000 and 2,000 generated posts.
+Nothing here asserts a time: the figures are for the README's performance section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CORES = os.cpu_count() or 1
+ENV = {**os.environ, "MPLBACKEND": "Agg", "GITHUB_ACTIONS": ""}
+
+
+def timed(command: list[str], cwd: Path | None = None, check: bool = True) -> float:
+    """Wall time of one command."""
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if check and result.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{result.stderr[-3000:]}")
+    return elapsed
+
+
+def best_of(runs: int, command: list[str], cwd: Path | None = None, check: bool = True) -> float:
+    return min(timed(command, cwd, check) for _ in range(runs))
+
+
+def copy_project(target: Path) -> Path:
+    for name in ("posts", "lessons", "templates"):
+        shutil.copytree(REPO / name, target / name, symlinks=True)
+    shutil.copy(REPO / "site.yaml", target / "site.yaml")
+    return target
+
+
+def build(root: Path, *extra: str) -> float:
+    return timed([PYTHON, "-m", "lessonpress.cli", "build", "--root", str(root), "--quiet", *extra])
+
+
+def lesson_scripts(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "lessons").glob("*/*.py"))
+
+
+def plain_python_times(root: Path) -> dict[Path, float]:
+    """t_i: wall time of `python lesson.py` (scripts ending in an expected error included)."""
+    return {path: timed([PYTHON, path.name], cwd=path.parent, check=False) for path in lesson_scripts(root)}
+
+
+def sphinx_gallery_build(root: Path, work: Path) -> float | None:
+    """sphinx-gallery's cold build of the same scripts, or None if it is not installed."""
+    try:
+        import sphinx_gallery  # noqa: F401
+    except ImportError:
+        return None
+    source = work / "docs"
+    examples = work / "examples"
+    examples.mkdir(parents=True)
+    (examples / "README.txt").write_text("Lessons\n=======\n")
+    for index, path in enumerate(lesson_scripts(root)):
+        text = path.read_text()
+        title = f"{path.parent.name} / {path.name}"
+        # sphinx-gallery needs a reST title docstring first; the rest of the script is unchanged.
+        (examples / f"plot_{index:02d}_{path.stem}.py").write_text(
+            f'"""\n{title}\n{"=" * len(title)}\n"""\n{text}')
+        for data in path.parent.iterdir():
+            if data.suffix != ".py" and data.is_file():
+                shutil.copy(data, examples / data.name)
+    source.mkdir()
+    (source / "index.rst").write_text("Bench\n=====\n\n.. toctree::\n\n   auto_examples/index\n")
+    (source / "conf.py").write_text(
+        "extensions = ['sphinx_gallery.gen_gallery']\n"
+        "sphinx_gallery_conf = {'examples_dirs': '../examples', 'gallery_dirs': 'auto_examples',\n"
+        "    'filename_pattern': '/', 'abort_on_example_error': False,\n"
+        "    'only_warn_on_example_error': True, 'plot_gallery': 'True'}\n")
+    return timed([PYTHON, "-m", "sphinx", "-q", "-b", "html", str(source), str(work / "html")], check=False)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def runner_overhead(work: Path, count: int = 20) -> tuple[float, float]:
+    """(ms per lesson in lessonpress, ms for a fresh interpreter), for a trivial lesson."""
+    trivial = "import torch\nimport matplotlib.pyplot as plt\nx = torch.zeros(3)\nprint(x.sum().item())\n"
+
+    def project(n: int) -> Path:
+        root = work / f"trivial{n}"
+        (root / "posts").mkdir(parents=True)
+        body = "\n".join(f"```{{lesson}} l{i}.py\n```\n" for i in range(n))
+        (root / "posts" / "t.md").write_text(f"---\ntitle: T\n---\n\n{body}")
+        for i in range(n):
+            (root / "lessons" / "t").mkdir(parents=True, exist_ok=True)
+            (root / "lessons" / "t" / f"l{i}.py").write_text(trivial)
+        return root
+
+    one, many = project(1), project(count)
+    args = ["--no-cache", "--jobs", "1"]
+    per_lesson = (best_of(3, [PYTHON, "-m", "lessonpress.cli", "build", "--root", str(many), "-q", *args])
+                  - best_of(3, [PYTHON, "-m", "lessonpress.cli", "build", "--root", str(one), "-q", *args])
+                  ) / (count - 1)
+    fresh = best_of(3, [PYTHON, "l0.py"], cwd=one / "lessons" / "t")
+    return per_lesson * 1000, fresh * 1000
+
+
+def generated_site(work: Path, posts: int) -> float:
+    root = work / f"generated{posts}"
+    (root / "posts").mkdir(parents=True)
+    for i in range(posts):
+        (root / "posts" / f"post-{i:04d}.md").write_text(
+            f"---\ntitle: Post {i}\ndate: 2026-01-01\nsummary: Generated post {i}.\n---\n\n"
+            f"## Section\n\nSome *prose* with math $x_{{{i}}}^2$ and code:\n\n```python\nprint({i})\n```\n")
+    return build(root, "--no-cache")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-sphinx", action="store_true", help="do not run sphinx-gallery")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lessonpress-bench-") as scratch:
+        work = Path(scratch)
+        root = copy_project(work / "series")
+        print(f"machine: {CORES} cores, Python {sys.version.split()[0]}")
+
+        import_time = best_of(3, [PYTHON, "-c", "import torch, matplotlib.pyplot"])
+        plain = plain_python_times(root)
+        excess = [t - import_time for t in plain.values()]
+        limit = import_time + max(sum(excess) / CORES, max(excess))
+        cold = build(root)
+        print(f"\n(a) cold build, {len(plain)} lessons, empty cache: {cold:.2f} s")
+        print(f"    I (import torch + matplotlib) = {import_time:.2f} s; sum of plain runs = "
+              f"{sum(plain.values()):.2f} s; L = {limit:.2f} s; cold / L = {cold / limit:.2f} (target <= 1.3)")
+        sphinx = None if args.skip_sphinx else sphinx_gallery_build(root, work / "sg")
+        if sphinx is None:
+            print("    sphinx-gallery: not measured (pip install sphinx sphinx-gallery)")
+        else:
+            print(f"    sphinx-gallery cold build of the same scripts: {sphinx:.2f} s; "
+                  f"lessonpress / sphinx-gallery = {cold / sphinx:.2f} (target <= 0.75)")
+
+        nochange = statistics.median(build(root) for _ in range(5))
+        print(f"\n(b) no-change rebuild: {nochange:.3f} s (target < 0.3 s)")
+
+        post = root / "posts" / "linear-regression.md"
+        prose = []
+        for i in range(3):
+            edit(post, "## The intuition\n", f"## The intuition\n\nA prose edit, number {i}.\n")
+            prose.append(build(root))
+        print(f"(c) rebuild after editing one post's prose: {statistics.median(prose):.3f} s (target < 0.5 s)")
+
+        lesson = root / "lessons" / "linear-regression" / "autograd_missing_grad.py"
+        own = plain[lesson] - import_time
+        edits = []
+        for i in range(3):
+            edit(lesson, "\n", f"\n# edit {i}\n")
+            edits.append(build(root))
+        edited = statistics.median(edits)
+        print(f"(d) rebuild after editing one lesson ({lesson.name}): {edited:.2f} s; its own run time "
+              f"is about {max(own, 0):.2f} s beyond imports; overhead {edited - max(own, 0):.2f} s "
+              "(target: run time + < 0.5 s)")
+
+        per_lesson, fresh = runner_overhead(work)
+        print(f"(e) per-lesson overhead of the runner: {per_lesson:.0f} ms, against {fresh:.0f} ms for a "
+              "fresh interpreter running the same trivial lesson (target < 30 ms)")
+
+        print("(f) render-only builds of generated posts (no lessons):")
+        for count in (100, 1000, 2000):
+            seconds = generated_site(work, count)
+            print(f"    {count:5d} posts: {seconds:6.2f} s  ({seconds / count * 1000:.1f} ms per post)")
+
+
+if __name__ == "__main__":
+    main()
