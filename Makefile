@@ -15,6 +15,7 @@ build: $(STAMP)
 	$(BIN)/lessonpress build
 
 test: $(STAMP)
+	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest
 
 check: $(STAMP)

@@ -36,6 +36,7 @@ def post(title: str = "A post", series: str | None = None, body: str = "Hello.",
 @pytest.fixture
 def project(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A factory: project({"posts/a.md": ...}) -> root folder."""
+
     def make(files: dict[str, str | bytes]) -> Path:
         return write_project(tmp_path / "project", files)
 
@@ -44,12 +45,7 @@ def project(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def series_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real series, built once per test session (lessons cached in the repo's cache)."""
-    import subprocess
-    import sys
+    """The real series, built once per test session (shared with the browser tests)."""
+    from .browser.support import built_site
 
-    out = tmp_path_factory.mktemp("series") / "site"
-    result = subprocess.run([sys.executable, "-m", "lessonpress.cli", "build", "--root", str(REPO),
-                             "--out", str(out)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return out
+    return built_site(tmp_path_factory)

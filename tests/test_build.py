@@ -28,7 +28,7 @@ plt.show()
 raise RuntimeError("element 0 of tensors does not require grad")
 '''
 
-BODY = '''
+BODY = """
 ## The math
 
 Inline $w \\leftarrow w - \\eta g$ and display:
@@ -45,25 +45,33 @@ The loss ends at {value}`lesson.py:final_loss:.4f`.
 
 ```{lesson} lesson.py#oops
 ```
-'''
+"""
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lessonpress.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, env={**os.environ, "GITHUB_ACTIONS": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "lessonpress.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "GITHUB_ACTIONS": ""},
+    )
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from .conftest import write_project
 
-    root = write_project(tmp_path_factory.mktemp("site"), {
-        "posts/first.md": post("First <post> & \"quotes\"", "1.1", BODY),
-        "posts/second.md": post("Second", "1.2", "## Only prose\n\nNo lessons here."),
-        "lessons/first/lesson.py": LESSON,
-        "site.yaml": "title: Test series\nmodules:\n  - title: M1\n    goal: Learn.\n"
-                     "    posts: [First, Second, Third]\n",
-    })
+    root = write_project(
+        tmp_path_factory.mktemp("site"),
+        {
+            "posts/first.md": post('First <post> & "quotes"', "1.1", BODY),
+            "posts/second.md": post("Second", "1.2", "## Only prose\n\nNo lessons here."),
+            "lessons/first/lesson.py": LESSON,
+            "site.yaml": "title: Test series\nmodules:\n  - title: M1\n    goal: Learn.\n"
+            "    posts: [First, Second, Third]\n",
+        },
+    )
     result = run_cli("build", "--root", str(root), "--out", str(root / "out"))
     assert result.returncode == 0, result.stderr
     return root
@@ -89,7 +97,7 @@ def test_post_shows_code_output_figure_and_math(built: Path) -> None:
 def test_expected_error_is_shown(built: Path) -> None:
     html = page(built, "first")
     assert "RuntimeError: element 0 of tensors does not require grad" in html
-    assert 'File &#34;lesson.py&#34;, line 13' in html
+    assert "File &#34;lesson.py&#34;, line 13" in html
 
 
 def test_title_is_escaped(built: Path) -> None:
@@ -110,8 +118,9 @@ def test_previous_and_next_links_follow_the_series(built: Path) -> None:
 
 
 def test_bare_folder_builds_with_default_look(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"posts/a.md": post("Alone", body="{value}`l.py:answer`"),
-                    "lessons/a/l.py": "answer = 42\n"})
+    root = project(
+        {"posts/a.md": post("Alone", body="{value}`l.py:answer`"), "lessons/a/l.py": "answer = 42\n"}
+    )
     result = run_cli("build", "--root", str(root), "--out", str(root / "public"))
     assert result.returncode == 0, result.stderr
     assert "42" in (root / "public" / "posts" / "a" / "index.html").read_text()
@@ -131,26 +140,38 @@ def test_unknown_cell_is_reported_and_old_site_kept(built: Path, tmp_path: Path)
     result = run_cli("build", "--root", str(broken), "--out", str(out))
     assert result.returncode == 1
     line = text.splitlines().index("```{lesson} lesson.py#trian") + 1
-    assert f"posts/first.md:{line}: error: lesson lesson.py has no cell 'trian'; its cells: setup, " \
-           "train, oops" in result.stderr
+    assert (
+        f"posts/first.md:{line}: error: lesson lesson.py has no cell 'trian'; its cells: setup, "
+        "train, oops" in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_unexpected_exception_names_post_and_lesson_line(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"posts/a.md": post(body="```{lesson} l.py\n```"),
-                    "lessons/a/l.py": "x = 1\n\ndef f():\n    return 1 / 0\n\nf()\n"})
+    root = project(
+        {
+            "posts/a.md": post(body="```{lesson} l.py\n```"),
+            "lessons/a/l.py": "x = 1\n\ndef f():\n    return 1 / 0\n\nf()\n",
+        }
+    )
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
-    assert "posts/a.md:7: error: lesson l.py raised ZeroDivisionError in cell 'setup' " \
-           "(lessons/a/l.py:4): division by zero" in result.stderr
+    assert (
+        "posts/a.md:7: error: lesson l.py raised ZeroDivisionError in cell 'setup' "
+        "(lessons/a/l.py:4): division by zero" in result.stderr
+    )
     assert 'File "l.py", line 6, in <module>' in result.stderr
     assert not (root / "site").exists()
 
 
 def test_expected_error_that_does_not_raise_fails(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"posts/a.md": post(body="```{lesson} l.py#c\n```"),
-                    "lessons/a/l.py": 'x = 1\n# %% c tags=["raises-exception"]\ny = 2\n'})
+    root = project(
+        {
+            "posts/a.md": post(body="```{lesson} l.py#c\n```"),
+            "lessons/a/l.py": 'x = 1\n# %% c tags=["raises-exception"]\ny = 2\n',
+        }
+    )
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert "cell 'c' of lesson l.py is tagged raises-exception but did not raise" in result.stderr
@@ -158,12 +179,14 @@ def test_expected_error_that_does_not_raise_fails(project) -> None:  # type: ign
 
 
 def test_unknown_value_is_an_error_with_line(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"posts/a.md": post(body="Loss: {value}`l.py:final_los:.2f`"),
-                    "lessons/a/l.py": "final_loss = 0.5\n"})
+    root = project(
+        {"posts/a.md": post(body="Loss: {value}`l.py:final_los:.2f`"), "lessons/a/l.py": "final_loss = 0.5\n"}
+    )
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
-    assert "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?" \
-        in result.stderr
+    assert (
+        "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?" in result.stderr
+    )
 
 
 def test_missing_posts_folder_is_a_usage_error(tmp_path: Path) -> None:
@@ -172,13 +195,28 @@ def test_missing_posts_folder_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_fresh_interpreter_fallback_gives_the_same_page(project) -> None:  # type: ignore[no-untyped-def]
-    files = {"posts/a.md": post(body="```{lesson} l.py\n```"),
-             "lessons/a/l.py": "import random\nprint('drawn', random.random())\n"}
+    files = {
+        "posts/a.md": post(body="```{lesson} l.py\n```"),
+        "lessons/a/l.py": "import random\nprint('drawn', random.random())\n",
+    }
     root = project(files)
     forked = run_cli("build", "--root", str(root), "--out", str(root / "forked"))
-    fresh = subprocess.run([sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root),
-                            "--out", str(root / "fresh"), "--no-cache"], capture_output=True, text=True,
-                           env={**os.environ, "LESSONPRESS_NO_FORK": "1"})
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lessonpress.cli",
+            "build",
+            "--root",
+            str(root),
+            "--out",
+            str(root / "fresh"),
+            "--no-cache",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LESSONPRESS_NO_FORK": "1"},
+    )
     assert forked.returncode == 0 and fresh.returncode == 0, fresh.stderr
     page = "posts/a/index.html"
     assert (root / "forked" / page).read_text() == (root / "fresh" / page).read_text()
@@ -186,9 +224,13 @@ def test_fresh_interpreter_fallback_gives_the_same_page(project) -> None:  # typ
 
 
 def test_per_lesson_timeout_from_site_yaml(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"site.yaml": "lessons:\n  a/slow.py:\n    timeout: 1\n",
-                    "posts/a.md": post(body="```{lesson} slow.py\n```"),
-                    "lessons/a/slow.py": "import time\ntime.sleep(30)\n"})
+    root = project(
+        {
+            "site.yaml": "lessons:\n  a/slow.py:\n    timeout: 1\n",
+            "posts/a.md": post(body="```{lesson} slow.py\n```"),
+            "lessons/a/slow.py": "import time\ntime.sleep(30)\n",
+        }
+    )
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert "lessons/a/slow.py timed out after 1 s in cell 'setup'" in result.stderr

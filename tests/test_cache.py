@@ -58,8 +58,10 @@ def test_prose_edit_rerenders_without_running(root: Path) -> None:
     page = str(root / "site" / "posts" / "a" / "index.html")
     assert after[page] != before[page]
     assert "The value is" in Path(page).read_text() and "42" in Path(page).read_text()
-    assert after[str(root / "site" / "posts" / "b" / "index.html")] == \
-        before[str(root / "site" / "posts" / "b" / "index.html")]
+    assert (
+        after[str(root / "site" / "posts" / "b" / "index.html")]
+        == before[str(root / "site" / "posts" / "b" / "index.html")]
+    )
 
 
 def test_lesson_edit_reruns_only_that_lesson(root: Path) -> None:
@@ -68,8 +70,9 @@ def test_lesson_edit_reruns_only_that_lesson(root: Path) -> None:
     assert "b changed" in (root / "site" / "posts" / "b" / "index.html").read_text()
 
 
-@pytest.mark.parametrize("name, content", [("helper.py", "def twice(x):\n    return x + x + 1\n"),
-                                           ("data.txt", "second data\n")])
+@pytest.mark.parametrize(
+    "name, content", [("helper.py", "def twice(x):\n    return x + x + 1\n"), ("data.txt", "second data\n")]
+)
 def test_files_the_lesson_read_are_part_of_the_key(root: Path, name: str, content: str) -> None:
     (root / "lessons" / "a" / name).write_text(content)
     assert rebuild(root) == {"lessons/a/a.py"}
@@ -89,8 +92,10 @@ def test_a_damaged_entry_is_a_miss_not_a_crash(root: Path) -> None:
 
 def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     files = dict(FILES)
-    files["lessons/b/b.py"] = ("import matplotlib.pyplot as plt, torch\nprint(torch.rand(2))\n"
-                               "plt.plot(torch.rand(5))\nplt.title('random')\nplt.show()\n")
+    files["lessons/b/b.py"] = (
+        "import matplotlib.pyplot as plt, torch\nprint(torch.rand(2))\n"
+        "plt.plot(torch.rand(5))\nplt.title('random')\nplt.show()\n"
+    )
     roots = [write_project(tmp_path / name, files) for name in ("one", "two")]
     for root in roots:
         rebuild(root)

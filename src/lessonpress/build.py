@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import PageCache
 from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, execute
+from .links import broken_links
 from .load import load_project
 from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
-from .cache import PageCache
-from .links import broken_links
 from .parse import ParseMemo, collect_posts, parse_posts
 from .render import import_renderers, render_site
 from .write import build_lock, publish
@@ -35,15 +35,17 @@ class CheckReport:
     problems: tuple[Problem, ...]
 
 
-def build(root: Path, out: Path, options: RunOptions, progress: Progress | None = None,
-          on_wait=None) -> BuildReport:  # type: ignore[no-untyped-def]
+def build(
+    root: Path, out: Path, options: RunOptions, progress: Progress | None = None, on_wait=None
+) -> BuildReport:  # type: ignore[no-untyped-def]
     """Build the site in `root` into `out`; on any content error, `out` is left as it was."""
     project = load_project(root)
     posts = parse_posts(project.posts, project.lessons, ParseMemo(root if options.use_cache else None))
     execution = run_lessons(project, posts, options, progress)
     check_results(posts, project.lessons, execution.results)
-    files = render_site(project, posts, execution.results, PageCache(root, options.use_cache),
-                        execution.digests)
+    files = render_site(
+        project, posts, execution.results, PageCache(root, options.use_cache), execution.digests
+    )
     warnings = tuple(broken_links(files, project.posts))
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
@@ -53,15 +55,17 @@ def build(root: Path, out: Path, options: RunOptions, progress: Progress | None 
 def check(root: Path, options: RunOptions, progress: Progress | None = None) -> CheckReport:
     """Everything `build` verifies, for every lesson, collecting all problems; writes no site."""
     project = load_project(root)
-    posts, problems = collect_posts(project.posts, project.lessons,
-                                    ParseMemo(root if options.use_cache else None))
+    posts, problems = collect_posts(
+        project.posts, project.lessons, ParseMemo(root if options.use_cache else None)
+    )
     execution = run_lessons(project, posts, options, progress, everything=True)
     found = result_problems(posts, project.lessons, execution.results)
     problems.extend(found)
     renderable = [post for post in posts if not any(p.path == post.source.src_path for p in found)]
     try:  # links are checked on the posts that can be rendered
-        files = render_site(project, renderable, execution.results, PageCache(root, options.use_cache),
-                            execution.digests)
+        files = render_site(
+            project, renderable, execution.results, PageCache(root, options.use_cache), execution.digests
+        )
         problems.extend(broken_links(files, project.posts))
     except ContentError as exc:
         problems.extend(exc.problems)
@@ -69,8 +73,9 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     return CheckReport(len(posts), execution, tuple(problems))
 
 
-def unreferenced_lesson_problems(project: Project, posts: list[ParsedPost],
-                                 results: dict[str, LessonResult]) -> list[Problem]:
+def unreferenced_lesson_problems(
+    project: Project, posts: list[ParsedPost], results: dict[str, LessonResult]
+) -> list[Problem]:
     """Lessons no post shows must still run as their cells promise (reported at the lesson)."""
     used = {p for post in posts for p in post.lesson_paths}
     problems = []
@@ -81,23 +86,39 @@ def unreferenced_lesson_problems(project: Project, posts: list[ParsedPost],
             problems.append(Problem(path, 1, f"lesson {result.failure}"))
         for cell in (c for c in result.cells if c.failed):
             if cell.error is not None:
-                problems.append(Problem(cell.error.path, cell.error.line,
-                                        f"{cell.error.type_name} in cell {cell.name!r}: {cell.error.message}",
-                                        cell.error.traceback))
+                problems.append(
+                    Problem(
+                        cell.error.path,
+                        cell.error.line,
+                        f"{cell.error.type_name} in cell {cell.name!r}: {cell.error.message}",
+                        cell.error.traceback,
+                    )
+                )
             else:
                 header = project.lessons[path].cell(cell.name)
-                problems.append(Problem(path, header.header_line if header else 1,
-                                        f"cell {cell.name!r} is tagged raises-exception but did not raise"))
+                problems.append(
+                    Problem(
+                        path,
+                        header.header_line if header else 1,
+                        f"cell {cell.name!r} is tagged raises-exception but did not raise",
+                    )
+                )
     return problems
 
 
-def run_lessons(project: Project, posts: list[ParsedPost], options: RunOptions,
-                progress: Progress | None = None, everything: bool = False) -> Execution:
+def run_lessons(
+    project: Project,
+    posts: list[ParsedPost],
+    options: RunOptions,
+    progress: Progress | None = None,
+    everything: bool = False,
+) -> Execution:
     """Execute the lessons the posts reference (or every lesson script, for `check`)."""
     needed = dict.fromkeys(p for post in posts for p in post.lesson_paths)
     if everything:
-        needed.update(dict.fromkeys(p for p, lesson in project.lessons.items() if lesson.cells
-                                    and _is_lesson_script(p)))
+        needed.update(
+            dict.fromkeys(p for p, lesson in project.lessons.items() if lesson.cells and _is_lesson_script(p))
+        )
     timeouts = dict(project.config.lesson_timeouts)
     timeouts["*"] = project.config.timeout
     lessons = [project.lessons[p] for p in needed]
@@ -109,21 +130,24 @@ def _is_lesson_script(src_path: str) -> bool:
     return src_path.count("/") == 2
 
 
-def check_results(posts: list[ParsedPost], lessons: dict[str, Lesson],
-                  results: dict[str, LessonResult]) -> None:
+def check_results(
+    posts: list[ParsedPost], lessons: dict[str, Lesson], results: dict[str, LessonResult]
+) -> None:
     """Every lesson ran as its cells promise, and every quoted value exists."""
     problems = result_problems(posts, lessons, results)
     if problems:
         raise ContentError(problems)
 
 
-def result_problems(posts: list[ParsedPost], lessons: dict[str, Lesson],
-                    results: dict[str, LessonResult]) -> list[Problem]:
+def result_problems(
+    posts: list[ParsedPost], lessons: dict[str, Lesson], results: dict[str, LessonResult]
+) -> list[Problem]:
     """The problems check_results would raise, as a list."""
     problems: list[Problem] = []
     for post in posts:
         first_refs: dict[str, LessonRef | ValueRef] = {}
-        for ref in (*post.lesson_refs, *post.value_refs):
+        refs: list[LessonRef | ValueRef] = [*post.lesson_refs, *post.value_refs]
+        for ref in refs:
             first_refs.setdefault(ref.lesson_path, ref)
         for lesson_path, ref in first_refs.items():
             problems.extend(lesson_problems(ref, lessons[lesson_path], results[lesson_path]))
@@ -143,18 +167,26 @@ def lesson_problems(ref: LessonRef | ValueRef, lesson: Lesson, result: LessonRes
         source_cell = lesson.cell(cell.name)
         expected = source_cell.header_line if source_cell and source_cell.expect_error else 0
         if error is not None and not expected:
-            problems.append(Problem(
-                ref.post_path, ref.line,
-                f"lesson {name} raised {error.type_name} in cell {cell.name!r} "
-                f"({error.path}:{error.line}): {error.message}",
-                detail=f"{error.path}:{error.line}: error: {error.type_name}: {error.message}\n"
-                       + error.traceback))
+            problems.append(
+                Problem(
+                    ref.post_path,
+                    ref.line,
+                    f"lesson {name} raised {error.type_name} in cell {cell.name!r} "
+                    f"({error.path}:{error.line}): {error.message}",
+                    detail=f"{error.path}:{error.line}: error: {error.type_name}: {error.message}\n"
+                    + error.traceback,
+                )
+            )
         elif error is None and expected:
-            problems.append(Problem(
-                ref.post_path, ref.line,
-                f"cell {cell.name!r} of lesson {name} is tagged raises-exception but did not raise",
-                detail=f"{ref.lesson_path}:{expected}: error: expected an exception in cell "
-                       f"{cell.name!r}; remove the tag or make the cell fail"))
+            problems.append(
+                Problem(
+                    ref.post_path,
+                    ref.line,
+                    f"cell {cell.name!r} of lesson {name} is tagged raises-exception but did not raise",
+                    detail=f"{ref.lesson_path}:{expected}: error: expected an exception in cell "
+                    f"{cell.name!r}; remove the tag or make the cell fail",
+                )
+            )
     return problems
 
 
@@ -163,8 +195,13 @@ def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Pr
     for ref in post.lesson_refs:
         result = results[ref.lesson_path]
         if ref.cell_name and result.cell(ref.cell_name) is None:
-            problems.append(Problem(ref.post_path, ref.line, f"cell {ref.cell_name!r} did not run "
-                                                             "(the lesson stopped before it)"))
+            problems.append(
+                Problem(
+                    ref.post_path,
+                    ref.line,
+                    f"cell {ref.cell_name!r} did not run (the lesson stopped before it)",
+                )
+            )
     for value in post.value_refs:
         problems.extend(_value_problems(value, results[value.lesson_path]))
     return problems
@@ -173,13 +210,23 @@ def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Pr
 def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
     name = ref.lesson_path.split("/", 2)[-1]
     if ref.name not in result.values:
-        close = sorted(v for v in result.values if ref.name.lower() in v.lower() or v.lower() in ref.name.lower())
-        hint = f"; did you mean {', '.join(close[:3])}?" if close else \
-            " (only module-level numbers, strings and one-element tensors can be quoted)"
+        close = sorted(
+            v for v in result.values if ref.name.lower() in v.lower() or v.lower() in ref.name.lower()
+        )
+        hint = (
+            f"; did you mean {', '.join(close[:3])}?"
+            if close
+            else " (only module-level numbers, strings and one-element tensors can be quoted)"
+        )
         return [Problem(ref.post_path, ref.line, f"lesson {name} has no value {ref.name!r}{hint}")]
     try:
         format(result.values[ref.name], ref.spec)
     except (ValueError, TypeError) as exc:
-        return [Problem(ref.post_path, ref.line, f"cannot format {ref.name} = "
-                                                 f"{result.values[ref.name]!r} with {ref.spec!r}: {exc}")]
+        return [
+            Problem(
+                ref.post_path,
+                ref.line,
+                f"cannot format {ref.name} = {result.values[ref.name]!r} with {ref.spec!r}: {exc}",
+            )
+        ]
     return []

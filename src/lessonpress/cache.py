@@ -45,8 +45,13 @@ def digest(*parts: object) -> str:
     """sha256 over parts: bytes and str as they are, anything else by its pickle."""
     h = hashlib.sha256()
     for part in parts:
-        data = part if isinstance(part, bytes) else part.encode() if isinstance(part, str) else \
-            pickle.dumps(part, protocol=4)
+        data = (
+            part
+            if isinstance(part, bytes)
+            else part.encode()
+            if isinstance(part, str)
+            else pickle.dumps(part, protocol=4)
+        )
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -21,17 +21,31 @@ EXIT_USAGE = 2
 
 
 def _root_option(function: Any) -> Any:
-    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
-                        show_default=True, help="The project folder (holds posts/ and lessons/).")(function)
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=".",
+        show_default=True,
+        help="The project folder (holds posts/ and lessons/).",
+    )(function)
 
 
 def _run_options(function: Any) -> Any:
     options = [
-        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
-                     help="Lessons to run in parallel [default: one per CPU core]."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Lessons to run in parallel [default: one per CPU core].",
+        ),
         click.option("--no-cache", is_flag=True, help="Run every lesson again, ignoring cached results."),
-        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-                     help="Seconds each lesson may run (overrides site.yaml; default 600)."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Seconds each lesson may run (overrides site.yaml; default 600).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary."),
     ]
     for option in reversed(options):
@@ -54,12 +68,23 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @_root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site [default: ROOT/site].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site [default: ROOT/site].",
+)
 @_run_options
 @click.pass_context
-def build(ctx: click.Context, root: Path, out: Path | None, jobs: int, no_cache: bool,
-          timeout: float | None, quiet: bool) -> None:
+def build(
+    ctx: click.Context,
+    root: Path,
+    out: Path | None,
+    jobs: int,
+    no_cache: bool,
+    timeout: float | None,
+    quiet: bool,
+) -> None:
     """Run the lessons and render the posts of ROOT into a static site.
 
     Unchanged lessons come from the cache (.lessonpress-cache/). The previous site in --out
@@ -81,17 +106,21 @@ def build(ctx: click.Context, root: Path, out: Path | None, jobs: int, no_cache:
     _print_warnings(report.warnings)
     _summary(progress, quiet)
     ran = len(report.execution.results) - len(report.execution.cached)
-    click.echo(f"built {report.posts} posts into {out} in {time.perf_counter() - started:.2f} s "
-               f"({ran} lessons run, {len(report.execution.cached)} cached, "
-               f"{report.files_changed} files changed)", err=True)
+    click.echo(
+        f"built {report.posts} posts into {out} in {time.perf_counter() - started:.2f} s "
+        f"({ran} lessons run, {len(report.execution.cached)} cached, "
+        f"{report.files_changed} files changed)",
+        err=True,
+    )
 
 
 @main.command()
 @_root_option
 @_run_options
 @click.pass_context
-def check(ctx: click.Context, root: Path, jobs: int, no_cache: bool, timeout: float | None,
-          quiet: bool) -> None:
+def check(
+    ctx: click.Context, root: Path, jobs: int, no_cache: bool, timeout: float | None, quiet: bool
+) -> None:
     """Verify everything a build would, and run every lesson; write no site.
 
     Checks front matter, every {lesson} and {value} reference, expected and unexpected
@@ -132,10 +161,20 @@ def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -
 
 @main.command()
 @_root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site [default: ROOT/site].")
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site [default: ROOT/site].",
+)
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Lessons to run in parallel.")
 @click.pass_context
 def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int) -> None:
@@ -152,7 +191,9 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     out = (out if out is not None else root / "site").resolve()
     out.mkdir(parents=True, exist_ok=True)
     state = ServerState()
-    say = lambda text: click.echo(text, err=True)  # noqa: E731
+
+    def say(text: str) -> None:
+        click.echo(text, err=True)
 
     def build_once() -> None:
         with _reported(ctx, raise_content=True):
@@ -161,8 +202,9 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     rebuild(build_once, state, say)
     server = make_server(out, port, state)
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(root, out, stop, lambda: rebuild(build_once, state, say)),
-                               daemon=True)
+    watcher = threading.Thread(
+        target=watch, args=(root, out, stop, lambda: rebuild(build_once, state, say)), daemon=True
+    )
     watcher.start()
     say(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
     try:
@@ -178,8 +220,9 @@ def _existing_root(root: Path) -> Path:
     if not root.is_dir():
         raise click.UsageError(f"--root {root} is not a folder")
     if not (root / "posts").is_dir():
-        raise click.UsageError(f"{root} has no posts/ folder: run lessonpress in a project folder "
-                               "or pass --root")
+        raise click.UsageError(
+            f"{root} has no posts/ folder: run lessonpress in a project folder or pass --root"
+        )
     return root
 
 
@@ -207,7 +250,9 @@ class _reported:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> Literal[False]:
         close = getattr(self.progress, "close", None)
         if close:
             close()
@@ -223,8 +268,11 @@ class _reported:
             click.echo("interrupted: the previous site is unchanged", err=True)
             raise SystemExit(130)
         if isinstance(exc, (LessonpressError, Exception)) and not self.debug:
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "(this is a lessonpress bug; run with --debug for the traceback)", err=True)
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "(this is a lessonpress bug; run with --debug for the traceback)",
+                err=True,
+            )
             raise SystemExit(3)
         return False
 

@@ -12,7 +12,14 @@ from .model import ModuleOutline, SiteConfig
 
 CONFIG_NAME = "site.yaml"
 _KNOWN_KEYS = {
-    "title", "author", "description", "base_url", "language", "modules", "timeout", "lessons",
+    "title",
+    "author",
+    "description",
+    "base_url",
+    "language",
+    "modules",
+    "timeout",
+    "lessons",
 }
 
 
@@ -24,8 +31,11 @@ def load_config(root: Path) -> SiteConfig:
     data = _read_yaml(path)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
-        raise ContentError.at(CONFIG_NAME, _key_line(path, unknown[0]),
-                              f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KNOWN_KEYS))}")
+        raise ContentError.at(
+            CONFIG_NAME,
+            _key_line(path, unknown[0]),
+            f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KNOWN_KEYS))}",
+        )
     return SiteConfig(
         title=_text(data, "title", SiteConfig.title, path),
         author=_text(data, "author", "", path),
@@ -73,7 +83,9 @@ def _text(data: dict[str, Any], key: str, default: str, path: Path) -> str:
 def _number(data: dict[str, Any], key: str, default: float, path: Path) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ContentError.at(CONFIG_NAME, _key_line(path, key), f"{key!r} must be a positive number of seconds")
+        raise ContentError.at(
+            CONFIG_NAME, _key_line(path, key), f"{key!r} must be a positive number of seconds"
+        )
     return float(value)
 
 
@@ -88,14 +100,19 @@ def _modules(raw: Any, path: Path) -> tuple[ModuleOutline, ...]:
     modules = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("posts", []), list):
-            raise ContentError.at(CONFIG_NAME, _key_line(path, "modules"),
-                                  f"module {number} must have 'title', 'goal' and a list of 'posts'")
-        modules.append(ModuleOutline(
-            number=number,
-            title=str(item.get("title", f"Module {number}")),
-            goal=str(item.get("goal", "")),
-            post_titles=tuple(str(title) for title in item.get("posts", [])),
-        ))
+            raise ContentError.at(
+                CONFIG_NAME,
+                _key_line(path, "modules"),
+                f"module {number} must have 'title', 'goal' and a list of 'posts'",
+            )
+        modules.append(
+            ModuleOutline(
+                number=number,
+                title=str(item.get("title", f"Module {number}")),
+                goal=str(item.get("goal", "")),
+                post_titles=tuple(str(title) for title in item.get("posts", [])),
+            )
+        )
     return tuple(modules)
 
 
@@ -107,7 +124,10 @@ def _lesson_timeouts(raw: Any, path: Path) -> tuple[tuple[str, float], ...]:
     for name, settings in raw.items():
         value = settings.get("timeout") if isinstance(settings, dict) else None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ContentError.at(CONFIG_NAME, _key_line(path, "lessons"),
-                                  f"lessons.{name}.timeout must be a positive number of seconds")
+            raise ContentError.at(
+                CONFIG_NAME,
+                _key_line(path, "lessons"),
+                f"lessons.{name}.timeout must be a positive number of seconds",
+            )
         timeouts.append((f"lessons/{name}", float(value)))
     return tuple(timeouts)

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from .cache import LessonCache
@@ -60,8 +60,14 @@ class Execution:
     digests: dict[str, str]  # identifies each result's content, for page caching
 
 
-def execute(root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions,
-            progress: Progress | None = None, while_running: Callable[[], None] | None = None) -> Execution:
+def execute(
+    root: Path,
+    lessons: list[Lesson],
+    timeouts: dict[str, float],
+    options: RunOptions,
+    progress: Progress | None = None,
+    while_running: Callable[[], None] | None = None,
+) -> Execution:
     """Run every lesson that has no valid cache entry; return all results.
 
     `while_running` is started in a thread when some lesson has to run (the build uses the
@@ -94,8 +100,9 @@ def execute(root: Path, lessons: list[Lesson], timeouts: dict[str, float], optio
     return Execution(results, cached, digests)
 
 
-def _run_all(root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions,
-             progress: Progress) -> list[LessonResult]:
+def _run_all(
+    root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions, progress: Progress
+) -> list[LessonResult]:
     if not lessons:
         return []
     cores = os.cpu_count() or 1
@@ -107,6 +114,7 @@ def _run_all(root: Path, lessons: list[Lesson], timeouts: dict[str, float], opti
     done: list[LessonResult] = []
     lock = threading.Lock()
     with tempfile.TemporaryDirectory(prefix="lessonpress-run-") as scratch:
+
         def serve() -> None:
             runner = _new_runner(Path(scratch))
             try:
@@ -132,8 +140,9 @@ def _run_all(root: Path, lessons: list[Lesson], timeouts: dict[str, float], opti
     return done
 
 
-def _job(root: Path, lesson: Lesson, scratch: Path, threads: int, options: RunOptions,
-         timeouts: dict[str, float]) -> dict[str, Any]:
+def _job(
+    root: Path, lesson: Lesson, scratch: Path, threads: int, options: RunOptions, timeouts: dict[str, float]
+) -> dict[str, Any]:
     timeout = options.timeout or timeouts.get(lesson.src_path) or timeouts.get("*", 600.0)
     return {
         "id": lesson.src_path,
@@ -163,8 +172,9 @@ def _new_runner(scratch: Path) -> _ForkServer | _FreshInterpreter:
     return _FreshInterpreter(scratch)
 
 
-def _read_result(job: dict[str, Any], lesson: Lesson, status: str, exitcode: int,
-                 seconds: float) -> LessonResult:
+def _read_result(
+    job: dict[str, Any], lesson: Lesson, status: str, exitcode: int, seconds: float
+) -> LessonResult:
     result_path = Path(job["result_path"])
     cell_path = Path(job["result_path"] + ".cell")
     cell = cell_path.read_text() if cell_path.exists() else "?"
@@ -173,8 +183,10 @@ def _read_result(job: dict[str, Any], lesson: Lesson, status: str, exitcode: int
         result_path.unlink()
         return result
     if status == "timeout":
-        failure = f"timed out after {job['timeout']:g} s in cell {cell!r} (the limit is set by " \
-                  "--timeout or `timeout:` in site.yaml)"
+        failure = (
+            f"timed out after {job['timeout']:g} s in cell {cell!r} (the limit is set by "
+            "--timeout or `timeout:` in site.yaml)"
+        )
     elif exitcode < 0:
         failure = f"was killed by {signal.Signals(-exitcode).name} in cell {cell!r}"
     else:
@@ -188,8 +200,13 @@ class _ForkServer:
     def __init__(self, scratch: Path) -> None:
         self.log = tempfile.TemporaryFile(dir=scratch)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lessonpress.runner", "--worker"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self.log, env=_worker_env(), text=True, bufsize=1,
+            [sys.executable, "-m", "lessonpress.runner", "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env=_worker_env(),
+            text=True,
+            bufsize=1,
         )
         self.ready = self._reply() is not None
 
@@ -238,9 +255,13 @@ class _FreshInterpreter:
         import time
 
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "lessonpress.runner", "--job", str(job_path)],
-                                   env=_worker_env(), start_new_session=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lessonpress.runner", "--job", str(job_path)],
+            env=_worker_env(),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             code = process.wait(timeout=job["timeout"])
             status = "exited"
@@ -252,5 +273,3 @@ class _FreshInterpreter:
 
     def close(self) -> None:
         pass
-
-

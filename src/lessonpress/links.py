@@ -11,7 +11,6 @@ from urllib.parse import unquote, urlsplit
 from .errors import Problem
 from .model import OutputFile, PostSource
 
-
 _TAG = re.compile(r"<(a|link|img|script|source)\b([^>]*)>|\sid=\"([^\"]*)\"", re.IGNORECASE)
 _ATTR = re.compile(r"\s(href|src)=\"([^\"]*)\"", re.IGNORECASE)
 
@@ -61,8 +60,11 @@ def _missing(page: str, link: str, by_path: dict[str, OutputFile], scans: dict[s
         return ""
     if parts.path.startswith("/"):
         return ""  # absolute paths depend on where the site is served
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path))) \
-        if parts.path else page
+    target = (
+        posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+        if parts.path
+        else page
+    )
     if target.startswith("../") or target == "..":
         return f"{link} leaves the site"
     if parts.path.endswith("/") or target == ".":

@@ -42,8 +42,9 @@ def read_text(path: Path, src_path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ContentError.at(src_path, line, f"file is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                                              "save it as UTF-8") from None
+        raise ContentError.at(
+            src_path, line, f"file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        ) from None
 
 
 def _load_posts(root: Path) -> tuple[list[PostSource], list[Problem]]:
@@ -52,8 +53,14 @@ def _load_posts(root: Path) -> tuple[list[PostSource], list[Problem]]:
         src_path = f"posts/{path.name}"
         slug = path.stem
         if not _SLUG.match(slug):
-            problems.append(Problem(src_path, 1, f"post file name {slug!r} is not a valid slug: "
-                                                 "use lower-case letters, digits, '-', '_' or '.'"))
+            problems.append(
+                Problem(
+                    src_path,
+                    1,
+                    f"post file name {slug!r} is not a valid slug: "
+                    "use lower-case letters, digits, '-', '_' or '.'",
+                )
+            )
             continue
         try:
             posts.append(PostSource(slug, src_path, read_text(path, src_path)))
@@ -94,11 +101,19 @@ def split_cells(src_path: str, source: str) -> Lesson:
             problems.append(Problem(src_path, start + 1, str(exc)))
             continue
         if any(c.name == name for c in cells):
-            problems.append(Problem(src_path, start + 1, f"duplicate cell name {name!r}: "
-                                                         "give each cell its own name"))
+            problems.append(
+                Problem(src_path, start + 1, f"duplicate cell name {name!r}: give each cell its own name")
+            )
         tags = meta.get("tags", [])
-        cells.append(Cell(name, "\n".join(lines[start + 1 : end]) + "\n", start + 2, start + 1,
-                          expect_error="raises-exception" in tags))
+        cells.append(
+            Cell(
+                name,
+                "\n".join(lines[start + 1 : end]) + "\n",
+                start + 2,
+                start + 1,
+                expect_error="raises-exception" in tags,
+            )
+        )
     if problems:
         raise ContentError(problems)
     return Lesson(src_path, source, tuple(cells))
@@ -132,14 +147,16 @@ def _jupytext_metadata(text: str) -> tuple[str, dict]:
     first = _META_ITEM.search(text)
     if first is None:
         return text, {}
-    title, rest = text[: first.start()], text[first.start():]
+    title, rest = text[: first.start()], text[first.start() :]
     meta = {}
     position = 0
     while position < len(rest.rstrip()):
         match = _META_ITEM.match(rest, position)
         if match is None:
-            raise ValueError(f"cannot read cell metadata {rest.strip()!r}: use key=value pairs with "
-                             'JSON values, e.g. tags=["raises-exception"]')
+            raise ValueError(
+                f"cannot read cell metadata {rest.strip()!r}: use key=value pairs with "
+                'JSON values, e.g. tags=["raises-exception"]'
+            )
         try:
             meta[match.group(1)] = json.loads(match.group(2))
         except json.JSONDecodeError as exc:

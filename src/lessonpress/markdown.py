@@ -23,10 +23,18 @@ def new_markdown() -> MarkdownIt:
     front_matter_plugin(md)
     dollarmath_plugin(md, allow_space=True, allow_digits=True, double_inline=True)
     myst_role_plugin(md)
-    anchors_plugin(md, min_level=2, max_level=3, permalink=True, permalinkSymbol="#",
-                   permalinkBefore=False)
+    anchors_plugin(md, min_level=2, max_level=3, permalink=True, permalinkSymbol="#", permalinkBefore=False)
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
+    md.core.ruler.after("anchor", "anchor_not_searched", _anchors_not_searched)
     return md
+
+
+def _anchors_not_searched(state: Any) -> None:
+    """Keep the '#' permalinks out of the search index's headings."""
+    for token in state.tokens:
+        for child in token.children or []:
+            if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+                child.attrSet("data-pagefind-ignore", "")
 
 
 def _is_solution(params: str, *args: Any) -> bool:

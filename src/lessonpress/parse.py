@@ -18,8 +18,18 @@ from .model import Lesson, LessonRef, ParsedPost, PostMeta, PostSource, ValueRef
 
 SHOW_CHOICES = ("both", "code", "output")
 DIRECTIVE_OPTIONS = ("show", "caption", "alt")
-KNOWN_FIELDS = {"title", "series", "date", "summary", "tags", "draft", "author", "description",
-                "image", "updated"}
+KNOWN_FIELDS = {
+    "title",
+    "series",
+    "date",
+    "summary",
+    "tags",
+    "draft",
+    "author",
+    "description",
+    "image",
+    "updated",
+}
 _SERIES = re.compile(r"^(\d+)\.(\d+)$")
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 
@@ -69,8 +79,9 @@ def _refs_resolve(parsed: ParsedPost, lessons: dict[str, Lesson]) -> bool:
     return all(ref.lesson_path in lessons for ref in parsed.value_refs)
 
 
-def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
-                memo: ParseMemo | None = None) -> list[ParsedPost]:
+def parse_posts(
+    posts: tuple[PostSource, ...], lessons: dict[str, Lesson], memo: ParseMemo | None = None
+) -> list[ParsedPost]:
     """Parse every post, collecting all problems before failing."""
     parsed, problems = collect_posts(posts, lessons, memo)
     if problems:
@@ -78,12 +89,14 @@ def parse_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
     return parsed
 
 
-def collect_posts(posts: tuple[PostSource, ...], lessons: dict[str, Lesson],
-                  memo: ParseMemo | None = None) -> tuple[list[ParsedPost], list[Problem]]:
+def collect_posts(
+    posts: tuple[PostSource, ...], lessons: dict[str, Lesson], memo: ParseMemo | None = None
+) -> tuple[list[ParsedPost], list[Problem]]:
     """Parse the posts that parse; return them and the problems of the rest."""
     memo = memo or ParseMemo(None)
     md = None
-    parsed, problems = [], []
+    parsed: list[ParsedPost] = []
+    problems: list[Problem] = []
     for post in posts:
         known = memo.get(post, lessons)
         if known is not None:
@@ -117,12 +130,19 @@ def parse_post(md: Any, post: PostSource, lessons: dict[str, Lesson]) -> ParsedP
     """Tokenize one post and resolve its front matter, directives and roles."""
     tokens = md.parse(post.text, {})
     if not tokens or tokens[0].type != "front_matter":
-        raise ContentError.at(post.src_path, 1, "missing front matter: start the post with a "
-                                                "'---' line, YAML fields (title, date, ...), and '---'")
+        raise ContentError.at(
+            post.src_path,
+            1,
+            "missing front matter: start the post with a "
+            "'---' line, YAML fields (title, date, ...), and '---'",
+        )
     meta = parse_front_matter(post.src_path, tokens[0].content)
     if not any(t.type != "front_matter" for t in tokens):
-        raise ContentError.at(post.src_path, tokens[0].map[1] if tokens[0].map else 1,
-                              "the post has no content after its front matter")
+        raise ContentError.at(
+            post.src_path,
+            tokens[0].map[1] if tokens[0].map else 1,
+            "the post has no content after its front matter",
+        )
     problems: list[Problem] = []
     lesson_refs: list[LessonRef] = []
     value_refs: list[ValueRef] = []
@@ -152,14 +172,16 @@ def parse_front_matter(src_path: str, text: str) -> PostMeta:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        raise ContentError.at(src_path, line, f"invalid YAML front matter: "
-                                              f"{getattr(exc, 'problem', None) or exc}") from None
+        raise ContentError.at(
+            src_path, line, f"invalid YAML front matter: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if not isinstance(data, dict):
         raise ContentError.at(src_path, 2, "front matter must be YAML fields like 'title: ...'")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise ContentError.at(src_path, _field_line(text, "title"),
-                              "front matter needs a 'title' (a non-empty string)")
+        raise ContentError.at(
+            src_path, _field_line(text, "title"), "front matter needs a 'title' (a non-empty string)"
+        )
     return PostMeta(
         title=title.strip(),
         series=_series(src_path, text, data.get("series")),
@@ -190,8 +212,11 @@ def _series(src_path: str, text: str, value: Any) -> str | None:
         return None
     series = str(value).strip()
     if not _SERIES.match(series) or int(series.split(".")[1]) == 0:
-        raise ContentError.at(src_path, _field_line(text, "series"),
-                              f"'series' must look like \"1.2\" (module.post), got {series!r}")
+        raise ContentError.at(
+            src_path,
+            _field_line(text, "series"),
+            f"'series' must look like \"1.2\" (module.post), got {series!r}",
+        )
     return series
 
 
@@ -201,8 +226,9 @@ def _date(src_path: str, text: str, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ContentError.at(src_path, _field_line(text, "date"),
-                              f"'date' must be a date like 2026-10-29, got {value!r}") from None
+        raise ContentError.at(
+            src_path, _field_line(text, "date"), f"'date' must be a date like 2026-10-29, got {value!r}"
+        ) from None
 
 
 def _plain(src_path: str, text: str, data: dict[str, Any], key: str) -> str:
@@ -232,9 +258,13 @@ def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:
         if series is None:
             continue
         if series in seen:
-            problems.append(Problem(post.source.src_path, _series_line(post.source.text),
-                                    f"series number {series} is already used by "
-                                    f"{seen[series].source.src_path}"))
+            problems.append(
+                Problem(
+                    post.source.src_path,
+                    _series_line(post.source.text),
+                    f"series number {series} is already used by {seen[series].source.src_path}",
+                )
+            )
         else:
             seen[series] = post
     return problems
@@ -252,16 +282,19 @@ def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[
     if not target:
         raise ContentError.at(post.src_path, line, "missing lesson file name")
     if target.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", target) or "\\" in target:
-        raise ContentError.at(post.src_path, line, f"lesson path {target!r} must be relative to "
-                                                   f"lessons/{post.slug}/, not absolute")
+        raise ContentError.at(
+            post.src_path,
+            line,
+            f"lesson path {target!r} must be relative to lessons/{post.slug}/, not absolute",
+        )
     joined = posixpath.normpath(posixpath.join("lessons", post.slug, target))
     if not joined.startswith("lessons/"):
-        raise ContentError.at(post.src_path, line, f"lesson path {target!r} points outside the "
-                                                   "lessons folder")
+        raise ContentError.at(
+            post.src_path, line, f"lesson path {target!r} points outside the lessons folder"
+        )
     if joined not in lessons:
         known = sorted(p.rsplit("/", 1)[-1] for p in lessons if p.startswith(f"lessons/{post.slug}/"))
-        hint = f"; lessons/{post.slug}/ has: {', '.join(known)}" if known else \
-            f"; create it as {joined}"
+        hint = f"; lessons/{post.slug}/ has: {', '.join(known)}" if known else f"; create it as {joined}"
         raise ContentError.at(post.src_path, line, f"lesson file {target!r} not found{hint}")
     return joined
 
@@ -272,18 +305,28 @@ def parse_directive(post: PostSource, token: Any, line: int, lessons: dict[str, 
     assert match is not None
     name, argument = match.group(1), match.group(2).strip()
     if name != "lesson":
-        raise ContentError.at(post.src_path, line, f"unknown directive {{{name}}}; "
-                                                   "lessonpress knows {lesson}")
+        raise ContentError.at(
+            post.src_path, line, f"unknown directive {{{name}}}; lessonpress knows {{lesson}}"
+        )
     target, _, cell_name = argument.partition("#")
     lesson_path = resolve_lesson_path(post, target.strip(), line, lessons)
     if cell_name and lessons[lesson_path].cell(cell_name.strip()) is None:
         names = ", ".join(c.name for c in lessons[lesson_path].cells)
-        raise ContentError.at(post.src_path, line, f"lesson {target.strip()} has no cell "
-                                                   f"{cell_name.strip()!r}; its cells: {names}")
+        raise ContentError.at(
+            post.src_path,
+            line,
+            f"lesson {target.strip()} has no cell {cell_name.strip()!r}; its cells: {names}",
+        )
     options = _directive_options(post.src_path, token.content, line)
-    return LessonRef(post.src_path, line, lesson_path, cell_name.strip() or None,
-                     show=options.get("show", ["both"])[-1],
-                     captions=tuple(options.get("caption", ())), alts=tuple(options.get("alt", ())))
+    return LessonRef(
+        post.src_path,
+        line,
+        lesson_path,
+        cell_name.strip() or None,
+        show=options.get("show", ["both"])[-1],
+        captions=tuple(options.get("caption", ())),
+        alts=tuple(options.get("alt", ())),
+    )
 
 
 def _directive_options(src_path: str, body: str, line: int) -> dict[str, list[str]]:
@@ -293,22 +336,31 @@ def _directive_options(src_path: str, body: str, line: int) -> dict[str, list[st
             continue
         match = _OPTION.match(text.strip())
         if not match:
-            raise ContentError.at(src_path, line + offset, f"unexpected line in {{lesson}} directive: "
-                                                           f"{text.strip()!r}; only ':option: value' "
-                                                           "lines are allowed")
+            raise ContentError.at(
+                src_path,
+                line + offset,
+                f"unexpected line in {{lesson}} directive: "
+                f"{text.strip()!r}; only ':option: value' "
+                "lines are allowed",
+            )
         key, value = match.group(1), match.group(2).strip()
         if key not in DIRECTIVE_OPTIONS:
-            raise ContentError.at(src_path, line + offset, f"unknown option :{key}: for {{lesson}}; "
-                                                           f"known: {', '.join(DIRECTIVE_OPTIONS)}")
+            raise ContentError.at(
+                src_path,
+                line + offset,
+                f"unknown option :{key}: for {{lesson}}; known: {', '.join(DIRECTIVE_OPTIONS)}",
+            )
         if key == "show" and value not in SHOW_CHOICES:
-            raise ContentError.at(src_path, line + offset, f":show: must be one of "
-                                                           f"{', '.join(SHOW_CHOICES)}, got {value!r}")
+            raise ContentError.at(
+                src_path, line + offset, f":show: must be one of {', '.join(SHOW_CHOICES)}, got {value!r}"
+            )
         options.setdefault(key, []).append(value)
     return options
 
 
-def _parse_inline(post: PostSource, token: Any, line: int, lessons: dict[str, Lesson],
-                  problems: list[Problem]) -> list[ValueRef]:
+def _parse_inline(
+    post: PostSource, token: Any, line: int, lessons: dict[str, Lesson], problems: list[Problem]
+) -> list[ValueRef]:
     refs = []
     for child in token.children or []:
         child.meta["line"] = line
@@ -333,8 +385,11 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
     target, _, rest = token.content.partition(":")
     name, _, spec = rest.partition(":")
     if not name.strip().isidentifier():
-        raise ContentError.at(post.src_path, line, f"{{value}}`{token.content}` must look like "
-                                                   "`lesson.py:variable` or `lesson.py:variable:.4f`")
+        raise ContentError.at(
+            post.src_path,
+            line,
+            f"{{value}}`{token.content}` must look like `lesson.py:variable` or `lesson.py:variable:.4f`",
+        )
     lesson_path = resolve_lesson_path(post, target.strip(), line, lessons)
     return ValueRef(post.src_path, line, lesson_path, name.strip(), spec)
 
@@ -346,5 +401,6 @@ def to_mathml(latex: str, src_path: str, line: int, display: bool) -> str:
     try:
         return convert(latex.strip(), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises many exception types for bad input
-        raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: "
-                                              f"{type(exc).__name__}: {exc}") from None
+        raise ContentError.at(
+            src_path, line, f"cannot render math ${latex.strip()}$: {type(exc).__name__}: {exc}"
+        ) from None

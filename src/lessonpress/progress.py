@@ -53,12 +53,24 @@ class RichProgress(LineProgress):
     def __init__(self) -> None:
         super().__init__()
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.console = Console(stderr=True)
-        self.bar = Progress(TextColumn("[bold]lessons"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console,
-                            transient=True)
+        self.bar = Progress(
+            TextColumn("[bold]lessons"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
         self.task = self.bar.add_task("", total=None)
         self.running: list[str] = []
 
@@ -82,8 +94,9 @@ class RichProgress(LineProgress):
             if not cached:
                 mark = "[red]failed" if failed else "[green]ran"
                 self.console.print(f"  {mark}[/] {result.lesson_path} ({result.seconds:.1f} s)")
-            self.bar.update(self.task, advance=1,
-                            description=", ".join(p.split("/")[-1] for p in self.running))
+            self.bar.update(
+                self.task, advance=1, description=", ".join(p.split("/")[-1] for p in self.running)
+            )
 
     def close(self) -> None:
         self.bar.stop()

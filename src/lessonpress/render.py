@@ -17,9 +17,18 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .cache import PageCache, digest
-from .errors import ContentError
-from .model import (CellResult, Lesson, LessonRef, LessonResult, ModuleOutline, OutputFile,
-                    ParsedPost, Project, SiteConfig)
+from .errors import ContentError, Problem
+from .model import (
+    CellResult,
+    Lesson,
+    LessonRef,
+    LessonResult,
+    ModuleOutline,
+    OutputFile,
+    ParsedPost,
+    Project,
+    SiteConfig,
+)
 
 WORDS_PER_MINUTE = 220
 
@@ -99,8 +108,13 @@ def site_info(config: SiteConfig) -> SiteInfo:
     return SiteInfo(config, urlsplit(config.base_url).path or "/", ", ".join(parts))
 
 
-def render_site(project: Project, posts: list[ParsedPost], results: dict[str, LessonResult],
-                cache: PageCache | None = None, digests: dict[str, str] | None = None) -> list[OutputFile]:
+def render_site(
+    project: Project,
+    posts: list[ParsedPost],
+    results: dict[str, LessonResult],
+    cache: PageCache | None = None,
+    digests: dict[str, str] | None = None,
+) -> list[OutputFile]:
     """Render every page, reusing a page whose inputs are all unchanged since the last build."""
     cache = cache or PageCache(None)
     digests = digests or {}
@@ -109,14 +123,22 @@ def render_site(project: Project, posts: list[ParsedPost], results: dict[str, Le
     renderer = _LazyRenderer(project, site)
     base = digest(cache.code_key, repr(project.config), site.versions, _templates_key(project))
     files: list[OutputFile] = []
-    problems = []
+    problems: list[Problem] = []
     for index, post in enumerate(ordered):
-        key = digest(base, post.source.text, _neighbours(ordered, index),
-                     *(digest(project.lessons[p].source, digests.get(p) or results[p])
-                       for p in post.lesson_paths))
+        key = digest(
+            base,
+            post.source.text,
+            _neighbours(ordered, index),
+            *(digest(project.lessons[p].source, digests.get(p) or results[p]) for p in post.lesson_paths),
+        )
         try:
-            files.extend(cache.get_or_make(f"post-{post.source.slug}", key,
-                                           lambda: renderer.post(ordered, index, results)))
+            files.extend(
+                cache.get_or_make(
+                    f"post-{post.source.slug}",
+                    key,
+                    lambda index=index: renderer.post(ordered, index, results),
+                )
+            )
             files.extend(lesson_downloads(project, post, cache))
         except ContentError as exc:
             problems.extend(exc.problems)
@@ -128,8 +150,14 @@ def render_site(project: Project, posts: list[ParsedPost], results: dict[str, Le
 
 
 def _templates_key(project: Project) -> str:
-    return digest(*((str(p), p.read_bytes()) for d in project.template_dirs
-                    for p in sorted(d.rglob("*")) if p.is_file()))
+    return digest(
+        *(
+            (str(p), p.read_bytes())
+            for d in project.template_dirs
+            for p in sorted(d.rglob("*"))
+            if p.is_file()
+        )
+    )
 
 
 def _neighbours(ordered: list[ParsedPost], index: int) -> str:
@@ -142,7 +170,7 @@ def import_renderers() -> None:
     import jinja2  # noqa: F401
     import jupytext  # noqa: F401
     import latex2mathml.converter  # noqa: F401
-    import pygments.formatters.html  # noqa: F401
+    import pygments.formatters.html
     import pygments.lexers.python  # noqa: F401
 
     from . import markdown  # noqa: F401
@@ -170,8 +198,9 @@ class _LazyRenderer:
             _add_rules(self._md)
         return self._md
 
-    def post(self, ordered: list[ParsedPost], index: int,
-             results: dict[str, LessonResult]) -> list[OutputFile]:
+    def post(
+        self, ordered: list[ParsedPost], index: int, results: dict[str, LessonResult]
+    ) -> list[OutputFile]:
         from .parse import with_tokens
 
         post = with_tokens(ordered[index], self.project.lessons)
@@ -179,9 +208,18 @@ class _LazyRenderer:
 
     def site_pages(self, ordered: list[ParsedPost]) -> list[OutputFile]:
         env, project = self.env(), self.project
-        files = [_render_template(env, "index.html", "index.html", site=self.site, root="",
-                                  modules=outline(project, ordered, ""),
-                                  other_posts=_others(project, ordered, ""), version=__version__)]
+        files = [
+            _render_template(
+                env,
+                "index.html",
+                "index.html",
+                site=self.site,
+                root="",
+                modules=outline(project, ordered, ""),
+                other_posts=_others(project, ordered, ""),
+                version=__version__,
+            )
+        ]
         files.extend(site_files(env, self.site, ordered))
         files.extend(static_files(project))
         return files
@@ -189,17 +227,26 @@ class _LazyRenderer:
 
 def site_files(env: jinja2.Environment, site: SiteInfo, ordered: list[ParsedPost]) -> list[OutputFile]:
     """The feed, the sitemap and the 404 page."""
-    dated = sorted((p for p in ordered if p.meta.date), key=lambda p: (p.meta.date, p.source.slug),
-                   reverse=True)
+    dated = sorted(
+        (p for p in ordered if p.meta.date), key=lambda p: (p.meta.date, p.source.slug), reverse=True
+    )
     updated = dated[0].meta.date if dated else None
-    entries = [{"post": p.meta, "url": f"{site.base_url}posts/{p.source.slug}/",
-                "id": _entry_id(site, p)} for p in dated]
+    entries = [
+        {"post": p.meta, "url": f"{site.base_url}posts/{p.source.slug}/", "id": _entry_id(site, p)}
+        for p in dated
+    ]
     return [
-        _render_template(env, "feed.xml", "feed.xml", site=site, entries=entries, updated=updated,
-                         version=__version__),
-        _render_template(env, "sitemap.xml", "sitemap.xml", site=site, updated=updated,
-                         pages=[{"url": f"{site.base_url}posts/{p.source.slug}/", "date": p.meta.date}
-                                for p in ordered]),
+        _render_template(
+            env, "feed.xml", "feed.xml", site=site, entries=entries, updated=updated, version=__version__
+        ),
+        _render_template(
+            env,
+            "sitemap.xml",
+            "sitemap.xml",
+            site=site,
+            updated=updated,
+            pages=[{"url": f"{site.base_url}posts/{p.source.slug}/", "date": p.meta.date} for p in ordered],
+        ),
         _render_template(env, "404.html", "404.html", site=site, root=site.base_path, version=__version__),
     ]
 
@@ -215,8 +262,9 @@ def template_env(project: Project) -> jinja2.Environment:
     import jinja2
 
     loader = jinja2.FileSystemLoader([str(d) for d in project.template_dirs])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
     return env
@@ -229,8 +277,9 @@ def _render_template(env: jinja2.Environment, name: str, dest: str, **context: A
         template = env.get_template(name)
         html = template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ContentError.at(_template_path(exc.filename, exc.name), exc.lineno,
-                              f"template error: {exc.message}") from None
+        raise ContentError.at(
+            _template_path(exc.filename, exc.name), exc.lineno, f"template error: {exc.message}"
+        ) from None
     except jinja2.TemplateError as exc:
         raise ContentError.at(*_template_location(exc, name), f"template error: {exc}") from None
     return OutputFile(dest, html.encode("utf-8"))
@@ -240,7 +289,7 @@ def _template_path(filename: str | None, name: str | None) -> str:
     if filename:
         parts = Path(filename).parts
         if "templates" in parts:
-            return "/".join(parts[parts.index("templates"):])
+            return "/".join(parts[parts.index("templates") :])
         return filename
     return f"templates/{name}"
 
@@ -251,15 +300,22 @@ def _template_location(exc: BaseException, name: str) -> tuple[str, int]:
     location = (f"templates/{name}", 1)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".html") or filename.endswith(".xml"):
+        if filename.endswith((".html", ".xml")):
             location = (_template_path(filename, None), tb.tb_lineno)
         tb = tb.tb_next
     return location
 
 
-def render_post(project: Project, site: SiteInfo, env: jinja2.Environment, md: Any,
-                ordered: list[ParsedPost], index: int, post: ParsedPost,
-                results: dict[str, LessonResult]) -> list[OutputFile]:
+def render_post(
+    project: Project,
+    site: SiteInfo,
+    env: jinja2.Environment,
+    md: Any,
+    ordered: list[ParsedPost],
+    index: int,
+    post: ParsedPost,
+    results: dict[str, LessonResult],
+) -> list[OutputFile]:
     """The page of one post (`post` is ordered[index] with its tokens), and the files beside it."""
     slug = post.source.slug
     context = RenderContext(post, results, project.lessons, env.get_template("_cell.html"), {})
@@ -270,11 +326,24 @@ def render_post(project: Project, site: SiteInfo, env: jinja2.Environment, md: A
     url = f"{site.base_url}posts/{slug}/"
     image = f"{url}{next(iter(context.figures))}" if context.figures else None
     page = _render_template(
-        env, "post.html", f"posts/{slug}/index.html", site=site, root="../../", url=url,
-        image=image, post=post.meta, slug=slug, content=Markup(body), toc=table_of_contents(post),
-        position=position(project.config.modules, post), reading_minutes=reading_minutes(body),
-        prev=_nav(prev_post), next=_nav(next_post), lessons=_downloads(post),
-        run_time=run_time(seconds) if post.lesson_paths else "", version=__version__,
+        env,
+        "post.html",
+        f"posts/{slug}/index.html",
+        site=site,
+        root="../../",
+        url=url,
+        image=image,
+        post=post.meta,
+        slug=slug,
+        content=Markup(body),
+        toc=table_of_contents(post),
+        position=position(project.config.modules, post),
+        reading_minutes=reading_minutes(body),
+        prev=_nav(prev_post),
+        next=_nav(next_post),
+        lessons=_downloads(post),
+        run_time=run_time(seconds) if post.lesson_paths else "",
+        version=__version__,
     )
     figures = [OutputFile(f"posts/{slug}/{name}", data) for name, data in context.figures.items()]
     return [page, *figures]
@@ -287,8 +356,11 @@ def lesson_downloads(project: Project, post: ParsedPost, cache: PageCache) -> li
         source = project.lessons[src_path].source
         name = Path(src_path).name
         files.append(OutputFile(f"posts/{post.source.slug}/{name}", source.encode("utf-8")))
-        notebook = cache.get_or_make(f"notebook-{digest(src_path)[:24]}", digest(cache.code_key, source),
-                                     lambda: to_notebook(source).encode("utf-8"))
+        notebook = cache.get_or_make(
+            f"notebook-{digest(src_path)[:24]}",
+            digest(cache.code_key, source),
+            lambda source=source: to_notebook(source).encode("utf-8"),
+        )
         files.append(OutputFile(f"posts/{post.source.slug}/{Path(name).stem}.ipynb", notebook))
     return files
 
@@ -351,8 +423,11 @@ def table_of_contents(post: ParsedPost) -> list[tuple[int, str, str]]:
     tokens = post.tokens
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h2", "h3") and token.attrs.get("id"):
-            text = "".join(child.content for child in (tokens[index + 1].children or [])
-                           if child.type in ("text", "code_inline", "math_inline"))
+            text = "".join(
+                child.content
+                for child in (tokens[index + 1].children or [])
+                if child.type in ("text", "code_inline", "math_inline")
+            )
             toc.append((int(token.tag[1]), str(token.attrs["id"]), text))
     return toc
 
@@ -366,9 +441,14 @@ def outline(project: Project, ordered: list[ParsedPost], root: str) -> list[Outl
         for number, title in enumerate(module.post_titles, start=1):
             series = f"{module.number}.{number}"
             post = written.get(series)
-            entries.append(OutlineEntry(series, post.meta.title if post else title,
-                                        f"{root}posts/{post.source.slug}/" if post else None,
-                                        post.meta.summary if post else ""))
+            entries.append(
+                OutlineEntry(
+                    series,
+                    post.meta.title if post else title,
+                    f"{root}posts/{post.source.slug}/" if post else None,
+                    post.meta.summary if post else "",
+                )
+            )
         modules.append(OutlineModule(module.number, module.title, module.goal, tuple(entries)))
     return modules
 
@@ -376,8 +456,11 @@ def outline(project: Project, ordered: list[ParsedPost], root: str) -> list[Outl
 def _others(project: Project, ordered: list[ParsedPost], root: str) -> list[OutlineEntry]:
     """Posts not placed by the outline (no series number, or beyond the outline)."""
     placed = {f"{m.number}.{i}" for m in project.config.modules for i in range(1, len(m.post_titles) + 1)}
-    return [OutlineEntry(p.meta.series or "", p.meta.title, f"{root}posts/{p.source.slug}/", p.meta.summary)
-            for p in ordered if p.meta.series not in placed]
+    return [
+        OutlineEntry(p.meta.series or "", p.meta.title, f"{root}posts/{p.source.slug}/", p.meta.summary)
+        for p in ordered
+        if p.meta.series not in placed
+    ]
 
 
 def static_files(project: Project) -> list[OutputFile]:
@@ -390,13 +473,13 @@ def static_files(project: Project) -> list[OutputFile]:
         for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if path.is_file():
                 files[f"assets/{path.relative_to(assets).as_posix()}"] = path.read_bytes()
-    light = HtmlFormatter(style="default").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="github-dark").get_style_defs(":root[data-theme=dark] .highlight")
-    files["assets/pygments.css"] = (light + "\n" + dark + "\n").encode()
+    # Light colours only: style.css sets its own contrast-checked code colours for the dark theme.
+    files["assets/pygments.css"] = (HtmlFormatter(style="default").get_style_defs(".highlight") + "\n").encode()
     return [OutputFile(dest, data) for dest, data in sorted(files.items())]
 
 
 # ---------------------------------------------------------------- markdown render rules
+
 
 def _add_rules(md: Any) -> None:
     md.add_render_rule("fence", _render_fence)
@@ -417,7 +500,8 @@ def highlight(code: str, language: str) -> str:
         lexer = get_lexer_by_name(language) if language else TextLexer()
     except ClassNotFound:
         lexer = TextLexer()
-    return pygments_highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+    html = pygments_highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+    return html.replace("<pre>", '<pre tabindex="0">', 1)  # a scrolling box must take keyboard focus
 
 
 def _render_fence(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -433,7 +517,7 @@ def _render_math(self: Any, tokens: list[Any], idx: int, options: Any, env: dict
     token = tokens[idx]
     mathml = token.meta.get("mathml", "")
     if token.type.startswith("math_block"):
-        return f'<div class="math-display">{mathml}</div>\n'
+        return f'<div class="math-display" tabindex="0">{mathml}</div>\n'
     return mathml
 
 
@@ -463,14 +547,23 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
             context.figures[name] = figure.png
             figures.append((name, figure))
     shown = [
-        {"src": name, "width": fig.width, "height": fig.height,
-         "alt": _pick(ref.alts, i, fig.alt), "caption": _pick(ref.captions, i, "")}
+        {
+            "src": name,
+            "width": fig.width,
+            "height": fig.height,
+            "alt": _pick(ref.alts, i, fig.alt),
+            "caption": _pick(ref.captions, i, ""),
+        }
         for i, (name, fig) in enumerate(figures)
     ]
     return context.cell_template.render(
-        ref=ref, lesson=lesson, lesson_name=lesson_name, cell_name=ref.cell_name,
+        ref=ref,
+        lesson=lesson,
+        lesson_name=lesson_name,
+        cell_name=ref.cell_name,
         code=Markup(highlight(code.strip("\n") + "\n", "python")) if ref.show != "output" else None,
-        outputs=_outputs(cells) if ref.show != "code" else [], figures=shown if ref.show != "code" else [],
+        outputs=_outputs(cells) if ref.show != "code" else [],
+        figures=shown if ref.show != "code" else [],
     )
 
 
@@ -483,8 +576,9 @@ def _outputs(cells: list[CellResult]) -> list[dict[str, Any]]:
     outputs = []
     for cell in cells:
         if cell.output:
-            outputs.append({"kind": "output", "text": cell.output.rstrip("\n"),
-                            "truncated": cell.output_truncated})
+            outputs.append(
+                {"kind": "output", "text": cell.output.rstrip("\n"), "truncated": cell.output_truncated}
+            )
         if cell.display is not None:
             outputs.append({"kind": "display", "text": cell.display, "truncated": False})
         if cell.error is not None:

@@ -6,8 +6,8 @@ on stdin/stdout; the child writes its LessonResult as a pickle to the job's resu
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import hashlib
 import io
@@ -35,17 +35,18 @@ for _name in __future__.all_feature_names:
 
 # ---------------------------------------------------------------- worker (parent of children)
 
+
 def preimport() -> None:
     """Import what every lesson needs once, without running any torch op (fork safety)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.pyplot
     import numpy  # noqa: F401
 
     try:
-        import torch  # noqa: F401
-        import torch._dynamo  # noqa: F401  (the first optimizer imports it lazily: ~1 s)
+        import torch
+        import torch._dynamo
         import torch.optim  # noqa: F401
     except ImportError:
         pass
@@ -80,8 +81,12 @@ def run_forked(job: dict[str, Any], protocol_fd: int) -> dict[str, Any]:
     except OSError:
         pass
     status = _wait(pid, job["timeout"])
-    return {"id": job["id"], "status": status[0], "exitcode": status[1],
-            "seconds": time.perf_counter() - started}
+    return {
+        "id": job["id"],
+        "status": status[0],
+        "exitcode": status[1],
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def _wait(pid: int, timeout: float) -> tuple[str, int]:
@@ -119,6 +124,7 @@ def _die_with_parent() -> None:
 
 # ---------------------------------------------------------------- child: run one lesson
 
+
 def run_job(job: dict[str, Any]) -> None:
     """Run a lesson's cells in a fresh `__main__` and write the LessonResult to disk."""
     try:
@@ -139,15 +145,22 @@ def run_job(job: dict[str, Any]) -> None:
     for name, source, line, expect_error in job["cells"]:
         Path(progress_path).write_text(name)
         cell = Cell(name, source, line, line - 1, expect_error)
-        result, future_flags, stop = _run_cell(cell, path, root, namespace, figures,
-                                                job.get("output_limit", 200_000), future_flags)
+        result, future_flags, stop = _run_cell(
+            cell, path, root, namespace, figures, job.get("output_limit", 200_000), future_flags
+        )
         cells.append(result)
         if stop:
             break
     seconds = time.perf_counter() - started
-    result = LessonResult(job["lesson_path"], tuple(cells), _values(namespace), seconds,
-                          _hash_reads(root, reads, path), cpu_seconds=_cpu_time() - cpu_started)
-    _write_atomic(Path(job["result_path"]), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    lesson_result = LessonResult(
+        job["lesson_path"],
+        tuple(cells),
+        _values(namespace),
+        seconds,
+        _hash_reads(root, reads, path),
+        cpu_seconds=_cpu_time() - cpu_started,
+    )
+    _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _cpu_time() -> float:
@@ -226,8 +239,15 @@ def _hash_reads(root: Path, opened: set[str], lesson: Path) -> tuple[tuple[str, 
     return tuple(reads)
 
 
-def _run_cell(cell: Cell, path: Path, root: Path, namespace: dict[str, Any], figures: _FigureCapture,
-              output_limit: int, future_flags: int) -> tuple[CellResult, int, bool]:
+def _run_cell(
+    cell: Cell,
+    path: Path,
+    root: Path,
+    namespace: dict[str, Any],
+    figures: _FigureCapture,
+    output_limit: int,
+    future_flags: int,
+) -> tuple[CellResult, int, bool]:
     """Execute one cell with its output captured; return its result and whether to stop."""
     display: str | None = None
     error: CellError | None = None
@@ -244,8 +264,9 @@ def _run_cell(cell: Cell, path: Path, root: Path, namespace: dict[str, Any], fig
             error = _cell_error(exc, path, root, cell)
             stop = not cell.expect_error
         figures.snapshot_open(close=True)
-    result = CellResult(cell.name, captured.text, display, tuple(figures.taken), error,
-                        captured.truncated, cell.expect_error)
+    result = CellResult(
+        cell.name, captured.text, display, tuple(figures.taken), error, captured.truncated, cell.expect_error
+    )
     return result, future_flags, stop
 
 
@@ -255,7 +276,9 @@ def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> t
     tree = ast.parse(padded, filename=str(path), feature_version=None)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+        final = tree.body.pop()
+        assert isinstance(final, ast.Expr)
+        last = ast.Expression(final.value)
     code = compile(tree, str(path), "exec", flags=flags, dont_inherit=True)
     flags |= code.co_flags & _FUTURE_MASK
     exec(code, namespace)
@@ -280,10 +303,10 @@ def _cell_error(exc: BaseException, path: Path, root: Path, cell: Cell) -> CellE
     lessons_dir = str((root / "lessons").resolve()) + os.sep
     te = traceback.TracebackException.from_exception(exc)
     line = cell.header_line or cell.line
-    where = path
     for part in _chain(te):
         part.stack = traceback.StackSummary.from_list(
-            [f for f in part.stack if os.path.abspath(f.filename).startswith(lessons_dir)])
+            [f for f in part.stack if os.path.abspath(f.filename).startswith(lessons_dir)]
+        )
         for frame in part.stack:
             frame.filename = os.path.relpath(os.path.abspath(frame.filename), path.parent)
         if getattr(part, "filename", None):
@@ -330,7 +353,7 @@ def _plain(value: Any) -> Any:
     """Builtin types only (np.float64 is a float subclass: unpickling it would import NumPy)."""
     for kind in (bool, int, float, complex):
         if isinstance(value, kind):
-            return kind(value)
+            return kind(value)  # type: ignore[arg-type]
     if isinstance(value, str):
         return str(value) if len(value) <= 10_000 else None
     item = getattr(value, "item", None)
@@ -412,7 +435,7 @@ def clean_output(text: str) -> str:
     for line in text.split("\n"):
         shown = ""
         for part in line.split("\r"):
-            shown = part + shown[len(part):]
+            shown = part + shown[len(part) :]
         lines.append(shown)
     return "\n".join(lines)
 
@@ -421,9 +444,9 @@ class _FigureCapture:
     """Snapshots of figures: at every plt.show() and for figures still open when a cell ends."""
 
     def __init__(self) -> None:
-        import matplotlib.pyplot as plt
-
         import functools
+
+        import matplotlib.pyplot as plt
 
         self.taken: list[Figure] = []
         original = plt.show
@@ -466,8 +489,11 @@ def _alt_text(figure: Any) -> str:
         parts.append(suptitle)
     for axes in figure.axes:
         bits = [axes.get_title()]
-        labels = [f"{axis} axis: {label}" for axis, label in
-                  (("x", axes.get_xlabel()), ("y", axes.get_ylabel())) if label]
+        labels = [
+            f"{axis} axis: {label}"
+            for axis, label in (("x", axes.get_xlabel()), ("y", axes.get_ylabel()))
+            if label
+        ]
         if labels:
             bits.append("(" + ", ".join(labels) + ")")
         text = " ".join(b for b in bits if b)

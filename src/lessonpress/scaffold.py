@@ -10,8 +10,16 @@ from pathlib import Path
 from .errors import UsageError
 from .model import SiteConfig
 
-SECTIONS = ("What this post answers", "The intuition", "The math", "The math, step by step",
-            "The code", "Exercises", "Key takeaways", "What's next")
+SECTIONS = (
+    "What this post answers",
+    "The intuition",
+    "The math",
+    "The math, step by step",
+    "The code",
+    "Exercises",
+    "Key takeaways",
+    "What's next",
+)
 
 
 @dataclass(frozen=True)
@@ -35,15 +43,18 @@ def outline_title(config: SiteConfig, series: str) -> str:
         raise UsageError(f"--series must look like 2.3 (module.post), got {series!r}")
     module, number = int(match.group(1)), int(match.group(2))
     if not 1 <= module <= len(config.modules):
-        raise UsageError(f"site.yaml's outline has {len(config.modules)} modules; there is no module {module}")
+        raise UsageError(
+            f"site.yaml's outline has {len(config.modules)} modules; there is no module {module}"
+        )
     titles = config.modules[module - 1].post_titles
     if not 1 <= number <= len(titles):
         raise UsageError(f"module {module} of the outline has {len(titles)} posts; there is no post {series}")
     return titles[number - 1]
 
 
-def create_post(root: Path, config: SiteConfig, title: str | None, series: str | None,
-                today: dt.date) -> NewPost:
+def create_post(
+    root: Path, config: SiteConfig, title: str | None, series: str | None, today: dt.date
+) -> NewPost:
     """Write posts/<slug>.md and lessons/<slug>/<name>.py; never overwrite anything."""
     if series:
         title = title or outline_title(config, series)
@@ -90,17 +101,25 @@ def _post(title: str, series: str | None, today: dt.date, lesson: str) -> str:
     front = ["---", f"title: {_yaml_string(title)}"]
     if series:
         front.append(f'series: "{series}"')
-    front += [f"date: {today.isoformat()}", "summary: One or two sentences on what the reader will learn.",
-              "tags: []", "---", ""]
+    front += [
+        f"date: {today.isoformat()}",
+        "summary: One or two sentences on what the reader will learn.",
+        "tags: []",
+        "---",
+        "",
+    ]
     body = {
         "What this post answers": "- The question this post settles.",
         "The intuition": "Explain the idea in plain words before any symbols.",
         "The math": "$$\nL(w) = \\frac{1}{N} \\sum_{i=1}^{N} (w x_i - y_i)^2\n$$",
         "The math, step by step": "Walk through each symbol and each step.",
-        "The code": (f"```{{lesson}} {lesson}#train\n:caption: What the reader should see.\n```\n\n"
-                     f"The loss ends at {{value}}`{lesson}:final_loss:.4f`."),
-        "Exercises": (f"1. A task for the reader.\n\n:::{{solution}}\n```{{lesson}} {lesson}#exercise_1\n"
-                      "```\n:::"),
+        "The code": (
+            f"```{{lesson}} {lesson}#train\n:caption: What the reader should see.\n```\n\n"
+            f"The loss ends at {{value}}`{lesson}:final_loss:.4f`."
+        ),
+        "Exercises": (
+            f"1. A task for the reader.\n\n:::{{solution}}\n```{{lesson}} {lesson}#exercise_1\n```\n:::"
+        ),
         "Key takeaways": "- One line per idea worth keeping.",
         "What's next": "Link the next post.",
     }

@@ -42,7 +42,10 @@ def error_page(problems: tuple[Problem, ...]) -> bytes:
     """The build's errors as a page: file, line, message and the lesson's traceback."""
     items = "\n".join(
         f"<li><p><code>{html.escape(p.path)}:{p.line}</code>: {html.escape(p.message)}</p>"
-        + (f"<pre>{html.escape(p.detail)}</pre>" if p.detail else "") + "</li>" for p in problems)
+        + (f"<pre>{html.escape(p.detail)}</pre>" if p.detail else "")
+        + "</li>"
+        for p in problems
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Build failed · lessonpress</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}

@@ -42,9 +42,14 @@ def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
     try:
         changed = _assemble(files, stage, out)
         if search:
-            _search_index(stage, out, pages_changed=any(f.dest_path.endswith(".html") and
-                                                        not _same_content(out / f.dest_path, f.data)
-                                                        for f in files))
+            _search_index(
+                stage,
+                out,
+                pages_changed=any(
+                    f.dest_path.endswith(".html") and not _same_content(out / f.dest_path, f.data)
+                    for f in files
+                ),
+            )
         _swap(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # after a swap, this is the old site
@@ -81,8 +86,16 @@ def _search_index(stage: Path, previous: Path, pages_changed: bool) -> None:
         import pagefind_bin  # noqa: F401  (ships the binary)
     except ImportError:
         return
-    command = [sys.executable, "-m", "pagefind", "--site", str(stage), "--output-subdir", SEARCH_DIR,
-               "--silent"]
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(stage),
+        "--output-subdir",
+        SEARCH_DIR,
+        "--silent",
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise OSError(f"pagefind failed to index the site:\n{result.stdout}{result.stderr}")
@@ -146,8 +159,9 @@ def build_lock(out: Path, wait: bool = True, on_wait=None) -> Iterator[None]:  #
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise BusyError(f"another lessonpress build is writing {out}; try again when it "
-                                "finishes") from None
+                raise BusyError(
+                    f"another lessonpress build is writing {out}; try again when it finishes"
+                ) from None
             if on_wait:
                 on_wait(out)
             fcntl.flock(handle, fcntl.LOCK_EX)

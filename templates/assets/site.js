@@ -1,43 +1,108 @@
 // Progressive enhancement only: the site reads fine with JavaScript off.
+// Adds the theme toggle (remembered in localStorage) and a copy button on code blocks.
 (function () {
   "use strict";
   var root = document.documentElement;
   var KEY = "lessonpress-theme";
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
 
   function currentTheme() {
-    if (root.dataset.theme) return root.dataset.theme;
-    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+    if (root.dataset.theme === "dark" || root.dataset.theme === "light") return root.dataset.theme;
+    return darkQuery && darkQuery.matches ? "dark" : "light";
+  }
+
+  // One polite live region announces what the buttons did to screen-reader users.
+  var status = document.createElement("p");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  document.body.appendChild(status);
+  function announce(text) {
+    status.textContent = "";
+    setTimeout(function () { status.textContent = text; }, 50);
   }
 
   var toggle = document.querySelector(".theme-toggle");
   if (toggle) {
     var label = function () {
-      var next = currentTheme() === "dark" ? "light" : "dark";
-      toggle.textContent = next === "dark" ? "Dark theme" : "Light theme";
-      toggle.setAttribute("aria-pressed", currentTheme() === "dark" ? "true" : "false");
+      var dark = currentTheme() === "dark";
+      toggle.textContent = dark ? "Light theme" : "Dark theme";
+      toggle.setAttribute("aria-pressed", dark ? "true" : "false");
     };
     toggle.hidden = false;
     label();
     toggle.addEventListener("click", function () {
       var next = currentTheme() === "dark" ? "light" : "dark";
       root.dataset.theme = next;
-      try { localStorage.setItem(KEY, next); } catch (e) {}
+      try { localStorage.setItem(KEY, next); } catch (e) { /* private mode: not remembered */ }
       label();
+      announce(next === "dark" ? "Dark theme on" : "Light theme on");
+    });
+    // Follow the system setting while the reader has not chosen.
+    if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", label);
+    // Another tab changed the theme.
+    window.addEventListener("storage", function (event) {
+      if (event.key === KEY && (event.newValue === "dark" || event.newValue === "light")) {
+        root.dataset.theme = event.newValue;
+        label();
+      }
+    });
+  }
+
+  // Pagefind's default UI names its search input only by a title attribute; give it a real
+  // accessible name (the visible placeholder text) once the UI has drawn it.
+  var searchBox = document.querySelector("#search, .search");
+  function nameSearchInput() {
+    document.querySelectorAll(".pagefind-ui__search-input:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", input.getAttribute("placeholder") || "Search");
+    });
+  }
+  if (searchBox && window.MutationObserver) {
+    nameSearchInput();
+    new MutationObserver(nameSearchInput).observe(searchBox, { childList: true, subtree: true });
+  }
+
+  function selectContents(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function copyText(text, pre) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    // Plain http or an old browser: copy the selection the old way.
+    return new Promise(function (resolve, reject) {
+      selectContents(pre);
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      if (ok) window.getSelection().removeAllRanges();
+      if (ok) resolve(); else reject(new Error("copy refused"));
     });
   }
 
   document.querySelectorAll(".cell-code .highlight, .code-block .highlight").forEach(function (block) {
+    var pre = block.querySelector("pre");
+    if (!pre) return;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
     button.textContent = "Copy";
-    button.setAttribute("aria-label", "Copy code to clipboard");
+    button.setAttribute("aria-label", "Copy code");
+    var timer = null;
     button.addEventListener("click", function () {
-      var code = block.querySelector("pre").innerText;
-      navigator.clipboard.writeText(code).then(function () {
+      var code = pre.innerText.replace(/\n$/, "");
+      copyText(code, pre).then(function () {
         button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy"; }, 1500);
-      }, function () { button.textContent = "Press Ctrl+C"; });
+        announce("Code copied to the clipboard");
+      }, function () {
+        selectContents(pre);  // leave it selected for the reader to copy by hand
+        button.textContent = "Press Ctrl+C";
+        announce("Copying was blocked: the code is selected, press Control C to copy it");
+      });
+      clearTimeout(timer);
+      timer = setTimeout(function () { button.textContent = "Copy"; }, 2000);
     });
     block.appendChild(button);
   });

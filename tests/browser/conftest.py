@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .support import ARTIFACTS, CHROMIUM, SUB_PATH, base_path, built_site, require, serve
+from .support import ARTIFACTS, SUB_PATH, base_path, built_site, find_chromium, require, serve
 
 # Flags for a closed network: without the background-networking ones Chromium's own outgoing
 # connections (updates, sync, QUIC probes) are refused here and can show up as failed requests.
@@ -38,14 +38,14 @@ def origin(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), f"{CHROMIUM} not found: run scripts/install-browser.sh "
-            "(apt-get install chromium)")
+    chromium = find_chromium()
+    require(chromium, "Chromium not found (/usr/bin/chromium): run scripts/install-browser.sh")
     require(importlib.util.find_spec("playwright") is not None,
             "the playwright package is not installed (pip install playwright)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
@@ -82,8 +82,10 @@ class PageWatch:
         page.on("response", self._response)
 
     def _console(self, message: Any) -> None:
+        location = message.location or {}
+        if location.get("url", "").endswith("/favicon.ico"):
+            return  # Chromium's own probe, made only at times; icons have their own test
         if message.type == "error":
-            location = message.location or {}
             self.problems.append(f"console error: {message.text} ({location.get('url', '')})")
 
     def _response(self, response: Any) -> None:

@@ -68,7 +68,10 @@ def background_luminance(page: Any) -> float:
         const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
         let [r, g, b, a] = parse(getComputedStyle(document.body).backgroundColor);
         if (a === 0) [r, g, b] = parse(getComputedStyle(document.documentElement).backgroundColor);
-        const lin = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        const lin = v => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        };
         return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
     }""")
 
@@ -82,11 +85,25 @@ def search_for(page: Any, query: str, mount: str = "/") -> None:
         page.wait_for_timeout(500)  # the UI is drawn by script after load
     if box.count() == 0:
         link = page.locator("a[href*='search']").first
-        assert link.count() > 0, ("no Pagefind search box (.pagefind-ui__search-input) on the index "
-                                  "and no link to a search page")
+        assert link.count() > 0, ("no Pagefind search box (.pagefind-ui__search-input) on the "
+                                  "index and no link to a search page")
         link.click()
         page.wait_for_load_state("load")
     box.first.wait_for(state="visible")
     box.first.fill(query)
     page.locator(".pagefind-ui__result-link").first.wait_for(state="visible")
     page.wait_for_load_state("networkidle")
+
+
+def too_wide(page: Any) -> list[str]:
+    """The outermost elements that stick out past the viewport without a scroll box of their own
+    to contain them (what makes the page scroll sideways)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter(e => {
+            for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+                if (getComputedStyle(a).overflowX !== 'visible') return false;
+            return true; })
+        .slice(0, 8)
+        .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ': '
+                  + e.outerHTML.slice(0, 100))""")

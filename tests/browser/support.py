@@ -23,14 +23,25 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path(os.environ.get("LESSONPRESS_CHROMIUM", "/usr/bin/chromium"))
 # What a build reads from the project folder; copied so the test build never touches the repo.
-CONTENT = ("posts", "lessons", "templates", "site.yaml", ".lessonpress-cache")
 # The site is also served from this sub-path, as a GitHub Pages project site would be.
 SUB_PATH = "/sub/path/"
 
 POST_SLUG = "linear-regression"
 POST_TITLE = "The Simplest Case: Linear Regression"
+
+
+def find_chromium() -> Path | None:
+    """$LESSONPRESS_CHROMIUM if set, else Debian's /usr/bin/chromium (scripts/install-browser.sh),
+    else a Chromium or Chrome on PATH (GitHub's Ubuntu runners ship google-chrome)."""
+    given = os.environ.get("LESSONPRESS_CHROMIUM")
+    if given:
+        return Path(given) if Path(given).is_file() else None
+    for candidate in ("/usr/bin/chromium", "chromium", "google-chrome-stable", "google-chrome"):
+        found = shutil.which(candidate)
+        if found:
+            return Path(found)
+    return None
 
 
 def in_ci() -> bool:
@@ -61,17 +72,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (site / "index.html").is_file():
             pytest.fail(f"LESSONPRESS_TEST_SITE={given} has no index.html", pytrace=False)
     else:
-        root = tmp_path_factory.mktemp("series")
-        for name in CONTENT:
-            source = REPO / name
-            if source.is_dir():
-                shutil.copytree(source, root / name, symlinks=True)
-            elif source.is_file():
-                shutil.copy2(source, root / name)
-        site = root / "site"
+        # The repo itself is the root, so its lesson cache serves every later build and check.
+        site = tmp_path_factory.mktemp("series") / "site"
         result = subprocess.run(
-            [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root), "--out", str(site),
-             "--quiet"],
+            [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(REPO),
+             "--out", str(site), "--quiet"],
             check=False, capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": ""})
         if result.returncode != 0:
             pytest.fail(f"lessonpress build failed (exit {result.returncode}):\n{result.stdout}\n"
