@@ -13,6 +13,7 @@ import pytest
 
 from lessonpress.config import load_config
 from lessonpress.load import load_project
+from lessonpress.scaffold import SECTIONS
 
 from .conftest import REPO
 
@@ -43,16 +44,7 @@ def test_post_shows_executed_output_figures_and_math(series_site: Path, post: st
     assert len(figures) >= 2
     for src, alt in figures:
         assert (folder / src).read_bytes().startswith(b"\x89PNG") and alt.strip()
-    for heading in (
-        "What this post answers",
-        "The intuition",
-        "The math",
-        "The math, step by step",
-        "The code",
-        "Exercises",
-        "Key takeaways",
-        "What's next",
-    ):
+    for heading in SECTIONS:
         assert f'>{heading} <a class="header-anchor"' in html or f">{heading}<" in html, heading
     assert html.count('<details class="solution">') >= 3
 

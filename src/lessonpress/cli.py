@@ -30,6 +30,15 @@ def _root_option(function: Any) -> Any:
     )(function)
 
 
+def _out_option(function: Any) -> Any:
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where to write the site [default: ROOT/site].",
+    )(function)
+
+
 def _run_options(function: Any) -> Any:
     options = [
         click.option(
@@ -68,12 +77,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @_root_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the site [default: ROOT/site].",
-)
+@_out_option
 @_run_options
 @click.pass_context
 def build(
@@ -161,12 +165,7 @@ def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -
 
 @main.command()
 @_root_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the site [default: ROOT/site].",
-)
+@_out_option
 @click.option(
     "--port",
     "-p",
