@@ -40,12 +40,13 @@ def build(
 ) -> BuildReport:  # type: ignore[no-untyped-def]
     """Build the site in `root` into `out`; on any content error, `out` is left as it was."""
     project = load_project(root)
-    posts = parse_posts(project.posts, project.lessons, ParseMemo(root if options.use_cache else None))
+    pages = PageCache(root, options.use_cache)
+    posts = parse_posts(
+        project.posts, project.lessons, ParseMemo(root if options.use_cache else None, pages.formulas)
+    )
     execution = run_lessons(project, posts, options, progress)
     check_results(posts, project.lessons, execution.results)
-    files = render_site(
-        project, posts, execution.results, PageCache(root, options.use_cache), execution.digests
-    )
+    files = render_site(project, posts, execution.results, pages, execution.digests)
     warnings = tuple(broken_links(files, project.posts))
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
@@ -55,17 +56,16 @@ def build(
 def check(root: Path, options: RunOptions, progress: Progress | None = None) -> CheckReport:
     """Everything `build` verifies, for every lesson, collecting all problems; writes no site."""
     project = load_project(root)
+    pages = PageCache(root, options.use_cache)
     posts, problems = collect_posts(
-        project.posts, project.lessons, ParseMemo(root if options.use_cache else None)
+        project.posts, project.lessons, ParseMemo(root if options.use_cache else None, pages.formulas)
     )
     execution = run_lessons(project, posts, options, progress, everything=True)
     found = result_problems(posts, project.lessons, execution.results)
     problems.extend(found)
     renderable = [post for post in posts if not any(p.path == post.source.src_path for p in found)]
     try:  # links are checked on the posts that can be rendered
-        files = render_site(
-            project, renderable, execution.results, PageCache(root, options.use_cache), execution.digests
-        )
+        files = render_site(project, renderable, execution.results, pages, execution.digests)
         problems.extend(broken_links(files, project.posts))
     except ContentError as exc:
         problems.extend(exc.problems)

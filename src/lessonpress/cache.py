@@ -13,8 +13,8 @@ import os
 import pickle
 import platform
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -25,15 +25,34 @@ RUNNER_VERSION = "1"
 CACHE_FORMAT = "2"  # bump when _Entry changes
 
 
+def package_version(name: str) -> str | None:
+    """The installed version of a distribution, read from its dist-info folder name.
+
+    importlib.metadata would do, but importing it costs more than a whole no-change rebuild
+    may spend; the folder name (PEP 376/427) carries the same version.
+    """
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        try:
+            found = sorted(folder.glob(f"{name}-*.dist-info"))
+        except OSError:
+            continue
+        if found:
+            return found[0].name[len(name) + 1 : -len(".dist-info")]
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def environment_key() -> str:
     """What, besides the lesson's own files, decides what a lesson prints and plots."""
     runner_source = (Path(__file__).parent / "runner.py").read_bytes()
     parts = [RUNNER_VERSION, CACHE_FORMAT, _sha(runner_source), __version__, sys.version, platform.machine()]
     for package in ("torch", "matplotlib", "numpy"):
-        try:
-            parts.append(f"{package}=={metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{package}: none")
+        parts.append(f"{package}=={package_version(package)}")
     return _sha("\n".join(parts).encode())
 
 
@@ -69,6 +88,18 @@ class PageCache:
     def __init__(self, root: Path | None, enabled: bool = True) -> None:
         self.folder = root / CACHE_DIR / "pages" if root is not None and enabled else None
         self.code_key = code_key()
+        folder = root / CACHE_DIR if root is not None and enabled else None
+        self.highlights = TextMemo(
+            folder / "highlighted.pickle" if folder else None, f"pygments {package_version('pygments')}"
+        )
+        self.formulas = TextMemo(
+            folder / "mathml.pickle" if folder else None, f"latex2mathml {package_version('latex2mathml')}"
+        )
+
+    def save_memos(self) -> None:
+        """Write the highlighting and MathML memos, if they learned anything."""
+        self.highlights.save()
+        self.formulas.save()
 
     def get_or_make(self, name: str, key: str, make):  # type: ignore[no-untyped-def]
         """The cached files for `name` if `key` matches, else `make()` (then cached)."""
@@ -84,6 +115,43 @@ class PageCache:
         if path is not None:
             write_atomic(path, pickle.dumps((key, files), protocol=pickle.HIGHEST_PROTOCOL))
         return files
+
+
+class TextMemo:
+    """A persistent memo of a pure text function (LaTeX -> MathML, code -> HTML).
+
+    Loaded on first use only, so a build that renders nothing never reads it.
+    """
+
+    def __init__(self, path: Path | None, version: str) -> None:
+        self.path = path
+        self.version = version
+        self._data: dict[str, str] | None = None
+        self._dirty = False
+
+    def _entries(self) -> dict[str, str]:
+        if self._data is None:
+            self._data = {}
+            if self.path is not None and self.path.is_file():
+                try:
+                    self._data = pickle.loads(self.path.read_bytes())
+                except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+                    self._data = {}
+        return self._data
+
+    def get(self, text: str, make: Callable[[], str]) -> str:
+        """`make()`, or its remembered result for the same `text` and library version."""
+        key = digest(self.version, text)
+        entries = self._entries()
+        if key not in entries:
+            entries[key] = make()
+            self._dirty = True
+        return entries[key]
+
+    def save(self) -> None:
+        if self._dirty and self.path is not None and self._data is not None:
+            write_atomic(self.path, pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL))
+            self._dirty = False
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .cache import CACHE_DIR, code_key, digest, write_atomic
+from .cache import CACHE_DIR, TextMemo, code_key, digest, write_atomic
 from .errors import ContentError, Problem
 from .model import Lesson, LessonRef, ParsedPost, PostMeta, PostSource, ValueRef
 
@@ -40,11 +40,12 @@ DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
 class ParseMemo:
     """Parsed posts by content, so an unchanged post is not tokenized again (tokens not kept)."""
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, formulas: TextMemo | None = None) -> None:
         self.path = root / CACHE_DIR / "parsed.pickle" if root is not None else None
         self.code_key = code_key()
         self.entries: dict[str, ParsedPost] = {}
         self.used: dict[str, ParsedPost] = {}
+        self.formulas = formulas or TextMemo(None, "")
         if self.path is not None and self.path.is_file():
             try:
                 self.entries = pickle.loads(self.path.read_bytes())
@@ -67,6 +68,7 @@ class ParseMemo:
         self.used[self._key(parsed.source)] = replace(parsed, tokens=())
 
     def save(self) -> None:
+        self.formulas.save()
         if self.path is not None and self.used != self.entries:
             write_atomic(self.path, pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -104,7 +106,7 @@ def collect_posts(
             continue
         try:
             md = md or _new_markdown()
-            parsed.append(parse_post(md, post, lessons))
+            parsed.append(parse_post(md, post, lessons, memo.formulas))
             memo.put(parsed[-1])
         except ContentError as exc:
             problems.extend(exc.problems)
@@ -113,11 +115,13 @@ def collect_posts(
     return parsed, problems
 
 
-def with_tokens(parsed: ParsedPost, lessons: dict[str, Lesson]) -> ParsedPost:
+def with_tokens(
+    parsed: ParsedPost, lessons: dict[str, Lesson], formulas: TextMemo | None = None
+) -> ParsedPost:
     """A memoized post tokenized again (for rendering)."""
     if parsed.tokens:
         return parsed
-    return parse_post(_new_markdown(), parsed.source, lessons)
+    return parse_post(_new_markdown(), parsed.source, lessons, formulas)
 
 
 def _new_markdown() -> Any:
@@ -126,7 +130,9 @@ def _new_markdown() -> Any:
     return new_markdown()
 
 
-def parse_post(md: Any, post: PostSource, lessons: dict[str, Lesson]) -> ParsedPost:
+def parse_post(
+    md: Any, post: PostSource, lessons: dict[str, Lesson], formulas: TextMemo | None = None
+) -> ParsedPost:
     """Tokenize one post and resolve its front matter, directives and roles."""
     tokens = md.parse(post.text, {})
     if not tokens or tokens[0].type != "front_matter":
@@ -154,9 +160,9 @@ def parse_post(md: Any, post: PostSource, lessons: dict[str, Lesson]) -> ParsedP
                 token.meta["ref"] = ref
                 lesson_refs.append(ref)
             elif token.type in ("math_block", "math_block_label"):
-                token.meta["mathml"] = to_mathml(token.content, post.src_path, line, display=True)
+                token.meta["mathml"] = to_mathml(token.content, post.src_path, line, True, formulas)
             elif token.type == "inline":
-                value_refs.extend(_parse_inline(post, token, line, lessons, problems))
+                value_refs.extend(_parse_inline(post, token, line, lessons, problems, formulas))
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -359,7 +365,12 @@ def _directive_options(src_path: str, body: str, line: int) -> dict[str, list[st
 
 
 def _parse_inline(
-    post: PostSource, token: Any, line: int, lessons: dict[str, Lesson], problems: list[Problem]
+    post: PostSource,
+    token: Any,
+    line: int,
+    lessons: dict[str, Lesson],
+    problems: list[Problem],
+    formulas: TextMemo | None,
 ) -> list[ValueRef]:
     refs = []
     for child in token.children or []:
@@ -371,7 +382,7 @@ def _parse_inline(
                 refs.append(ref)
             elif child.type in ("math_inline", "math_inline_double"):
                 display = child.type == "math_inline_double"
-                child.meta["mathml"] = to_mathml(child.content, post.src_path, line, display)
+                child.meta["mathml"] = to_mathml(child.content, post.src_path, line, display, formulas)
         except ContentError as exc:
             problems.extend(exc.problems)
     return refs
@@ -394,12 +405,17 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
     return ValueRef(post.src_path, line, lesson_path, name.strip(), spec)
 
 
-def to_mathml(latex: str, src_path: str, line: int, display: bool) -> str:
+def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: TextMemo | None = None) -> str:
     """LaTeX to MathML at build time, so pages need no JavaScript for math."""
-    from latex2mathml.converter import convert
+    mode = "block" if display else "inline"
+
+    def convert() -> str:
+        from latex2mathml.converter import convert
+
+        return convert(latex.strip(), display=mode)
 
     try:
-        return convert(latex.strip(), display="block" if display else "inline")
+        return formulas.get(f"{mode}:{latex.strip()}", convert) if formulas else convert()
     except Exception as exc:  # latex2mathml raises many exception types for bad input
         raise ContentError.at(
             src_path, line, f"cannot render math ${latex.strip()}$: {type(exc).__name__}: {exc}"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from markupsafe import Markup, escape
 
 from . import __version__
-from .cache import PageCache, digest
+from .cache import PageCache, TextMemo, digest, package_version
 from .errors import ContentError, Problem
 from .model import (
     CellResult,
@@ -71,6 +71,7 @@ class RenderContext:
     lessons: dict[str, Lesson]
     cell_template: jinja2.Template
     figures: dict[str, bytes]  # file name beside the page -> PNG, filled while rendering
+    highlights: TextMemo | None = None
 
 
 def series_key(post: ParsedPost) -> tuple[int, int, str]:
@@ -96,14 +97,11 @@ class SiteInfo:
 
 def site_info(config: SiteConfig) -> SiteInfo:
     """Template values shared by every page."""
-    from importlib import metadata
-
     parts = [f"Python {platform.python_version()}"]
     for package in ("torch", "matplotlib"):
-        try:
-            parts.append(f"{package} {metadata.version(package).split('+')[0]}")
-        except metadata.PackageNotFoundError:
-            pass
+        version = package_version(package)
+        if version:
+            parts.append(f"{package} {version.split('+')[0]}")
     parts.append(f"lessonpress {__version__}")
     return SiteInfo(config, urlsplit(config.base_url).path or "/", ", ".join(parts))
 
@@ -120,7 +118,7 @@ def render_site(
     digests = digests or {}
     site = site_info(project.config)
     ordered = sorted(posts, key=series_key)
-    renderer = _LazyRenderer(project, site)
+    renderer = _LazyRenderer(project, site, cache)
     base = digest(cache.code_key, repr(project.config), site.versions, _templates_key(project))
     files: list[OutputFile] = []
     problems: list[Problem] = []
@@ -146,6 +144,7 @@ def render_site(
         raise ContentError(problems)
     key = digest(base, *(digest(p.source.slug, p.meta) for p in ordered))
     files.extend(cache.get_or_make("site", key, lambda: renderer.site_pages(ordered)))
+    cache.save_memos()
     return files
 
 
@@ -179,15 +178,17 @@ def import_renderers() -> None:
 class _LazyRenderer:
     """Imports Jinja2, markdown-it and Pygments only when some page has to be rendered."""
 
-    def __init__(self, project: Project, site: SiteInfo) -> None:
+    def __init__(self, project: Project, site: SiteInfo, cache: PageCache) -> None:
         self.project = project
         self.site = site
+        self.cache = cache
         self._env: jinja2.Environment | None = None
         self._md: Any = None
 
     def env(self) -> jinja2.Environment:
         if self._env is None:
-            self._env = template_env(self.project)
+            folder = self.cache.folder
+            self._env = template_env(self.project, folder.parent / "templates" if folder else None)
         return self._env
 
     def md(self) -> Any:
@@ -203,8 +204,18 @@ class _LazyRenderer:
     ) -> list[OutputFile]:
         from .parse import with_tokens
 
-        post = with_tokens(ordered[index], self.project.lessons)
-        return render_post(self.project, self.site, self.env(), self.md(), ordered, index, post, results)
+        post = with_tokens(ordered[index], self.project.lessons, self.cache.formulas)
+        return render_post(
+            self.project,
+            self.site,
+            self.env(),
+            self.md(),
+            ordered,
+            index,
+            post,
+            results,
+            self.cache.highlights,
+        )
 
     def site_pages(self, ordered: list[ParsedPost]) -> list[OutputFile]:
         env, project = self.env(), self.project
@@ -257,13 +268,24 @@ def _entry_id(site: SiteInfo, post: ParsedPost) -> str:
     return url if urlsplit(url).scheme else f"urn:lessonpress:post:{post.source.slug}"
 
 
-def template_env(project: Project) -> jinja2.Environment:
-    """Jinja2 with autoescape; the project's templates/ override the default theme."""
+def template_env(project: Project, compiled: Path | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape; the project's templates/ override the default theme.
+
+    `compiled` keeps compiled templates between builds (Jinja checks the sources' mtimes).
+    """
     import jinja2
 
     loader = jinja2.FileSystemLoader([str(d) for d in project.template_dirs])
+    bytecode = None
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(compiled))
     env = jinja2.Environment(
-        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        bytecode_cache=bytecode,
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
@@ -315,10 +337,11 @@ def render_post(
     index: int,
     post: ParsedPost,
     results: dict[str, LessonResult],
+    highlights: TextMemo | None = None,
 ) -> list[OutputFile]:
     """The page of one post (`post` is ordered[index] with its tokens), and the files beside it."""
     slug = post.source.slug
-    context = RenderContext(post, results, project.lessons, env.get_template("_cell.html"), {})
+    context = RenderContext(post, results, project.lessons, env.get_template("_cell.html"), {}, highlights)
     body = md.renderer.render(list(post.tokens), md.options, {"lessonpress": context})
     prev_post = ordered[index - 1] if index > 0 else None
     next_post = ordered[index + 1] if index + 1 < len(ordered) else None
@@ -474,7 +497,9 @@ def static_files(project: Project) -> list[OutputFile]:
             if path.is_file():
                 files[f"assets/{path.relative_to(assets).as_posix()}"] = path.read_bytes()
     # Light colours only: style.css sets its own contrast-checked code colours for the dark theme.
-    files["assets/pygments.css"] = (HtmlFormatter(style="default").get_style_defs(".highlight") + "\n").encode()
+    files["assets/pygments.css"] = (
+        HtmlFormatter(style="default").get_style_defs(".highlight") + "\n"
+    ).encode()
     return [OutputFile(dest, data) for dest, data in sorted(files.items())]
 
 
@@ -489,8 +514,10 @@ def _add_rules(md: Any) -> None:
         md.add_render_rule(name, _render_math)
 
 
-def highlight(code: str, language: str) -> str:
-    """Static syntax highlighting with Pygments (no JavaScript)."""
+def highlight(code: str, language: str, memo: TextMemo | None = None) -> str:
+    """Static syntax highlighting with Pygments (no JavaScript), remembered across builds."""
+    if memo is not None:
+        return memo.get(f"{language}\n{code}", lambda: highlight(code, language))
     from pygments import highlight as pygments_highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import TextLexer, get_lexer_by_name
@@ -509,7 +536,8 @@ def _render_fence(self: Any, tokens: list[Any], idx: int, options: Any, env: dic
     ref = token.meta.get("ref")
     if ref is None:
         language = token.info.strip().split()[0] if token.info.strip() else ""
-        return f'<div class="code-block">{highlight(token.content, language)}</div>\n'
+        memo = env["lessonpress"].highlights
+        return f'<div class="code-block">{highlight(token.content, language, memo)}</div>\n'
     return render_lesson_ref(env["lessonpress"], ref)
 
 
@@ -561,7 +589,9 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
         lesson=lesson,
         lesson_name=lesson_name,
         cell_name=ref.cell_name,
-        code=Markup(highlight(code.strip("\n") + "\n", "python")) if ref.show != "output" else None,
+        code=Markup(highlight(code.strip("\n") + "\n", "python", context.highlights))
+        if ref.show != "output"
+        else None,
         outputs=_outputs(cells) if ref.show != "code" else [],
         figures=shown if ref.show != "code" else [],
     )

@@ -13,7 +13,6 @@ import fcntl
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,18 +82,18 @@ def _search_index(stage: Path, previous: Path, pages_changed: bool) -> None:
                 os.link(path, dest)
         return
     try:
-        import pagefind_bin  # noqa: F401  (ships the binary)
+        import pagefind_bin  # ships the binary; calling it directly saves a Python start-up
     except ImportError:
         return
     command = [
-        sys.executable,
-        "-m",
-        "pagefind",
+        str(pagefind_bin.get_executable()),
         "--site",
         str(stage),
         "--output-subdir",
         SEARCH_DIR,
         "--silent",
+        "--exclude-selectors",
+        "math",  # MathML is a forest of one-letter tags: noise in results, and slow to index
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
