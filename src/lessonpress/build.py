@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .cache import PageCache
 from .errors import ContentError, Problem
-from .execute import Execution, Progress, RunOptions, execute
+from .execute import Execution, Progress, RunOptions, WorkerPool, execute
 from .links import broken_links
 from .load import load_project
 from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
@@ -36,15 +36,23 @@ class CheckReport:
 
 
 def build(
-    root: Path, out: Path, options: RunOptions, progress: Progress | None = None, on_wait=None
-) -> BuildReport:  # type: ignore[no-untyped-def]
-    """Build the site in `root` into `out`; on any content error, `out` is left as it was."""
+    root: Path,
+    out: Path,
+    options: RunOptions,
+    progress: Progress | None = None,
+    on_wait=None,  # type: ignore[no-untyped-def]
+    pool: WorkerPool | None = None,
+) -> BuildReport:
+    """Build the site in `root` into `out`; on any content error, `out` is left as it was.
+
+    `pool` lends warm lesson workers that outlive this build (as `serve` does).
+    """
     project = load_project(root)
     pages = PageCache(root, options.use_cache)
     posts = parse_posts(
         project.posts, project.lessons, ParseMemo(root if options.use_cache else None, pages.formulas)
     )
-    execution = run_lessons(project, posts, options, progress)
+    execution = run_lessons(project, posts, options, progress, pool=pool)
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, pages, execution.digests)
     warnings = tuple(broken_links(files, project.posts))
@@ -112,6 +120,7 @@ def run_lessons(
     options: RunOptions,
     progress: Progress | None = None,
     everything: bool = False,
+    pool: WorkerPool | None = None,
 ) -> Execution:
     """Execute the lessons the posts reference (or every lesson script, for `check`)."""
     needed = dict.fromkeys(p for post in posts for p in post.lesson_paths)
@@ -122,7 +131,7 @@ def run_lessons(
     timeouts = dict(project.config.lesson_timeouts)
     timeouts["*"] = project.config.timeout
     lessons = [project.lessons[p] for p in needed]
-    return execute(project.root, lessons, timeouts, options, progress, import_renderers)
+    return execute(project.root, lessons, timeouts, options, progress, import_renderers, pool)
 
 
 def _is_lesson_script(src_path: str) -> bool:

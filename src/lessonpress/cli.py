@@ -183,6 +183,7 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     browser and here; the server keeps running, and fixing the file brings the page back.
     """
     from .build import build as run_build
+    from .execute import WorkerPool
     from .progress import LineProgress
     from .serve import ServerState, make_server, rebuild, watch
 
@@ -190,13 +191,13 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     out = (out if out is not None else root / "site").resolve()
     out.mkdir(parents=True, exist_ok=True)
     state = ServerState()
+    pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once
 
     def say(text: str) -> None:
         click.echo(text, err=True)
 
     def build_once() -> None:
-        with _reported(ctx, raise_content=True):
-            run_build(root, out, RunOptions(jobs), LineProgress())
+        run_build(root, out, RunOptions(jobs), LineProgress(), pool=pool)
 
     rebuild(build_once, state, say)
     server = make_server(out, port, state)
@@ -213,6 +214,7 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     finally:
         stop.set()
         server.server_close()
+        pool.close()
 
 
 def _existing_root(root: Path) -> Path:
@@ -241,10 +243,9 @@ def _print_warnings(warnings: tuple[Problem, ...]) -> None:
 class _reported:
     """Turn lessonpress errors into `path:line: error:` lines and an exit code."""
 
-    def __init__(self, ctx: click.Context, progress: object = None, raise_content: bool = False) -> None:
+    def __init__(self, ctx: click.Context, progress: object = None) -> None:
         self.debug = bool(ctx.obj and ctx.obj.get("debug"))
         self.progress = progress
-        self.raise_content = raise_content
 
     def __enter__(self) -> None:
         return None
@@ -255,7 +256,7 @@ class _reported:
         close = getattr(self.progress, "close", None)
         if close:
             close()
-        if exc is None or (self.raise_content and isinstance(exc, ContentError)):
+        if exc is None:
             return False
         if isinstance(exc, ContentError):
             report_problems(exc)

@@ -6,11 +6,13 @@ import json
 import os
 import pickle
 import queue
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,11 +69,13 @@ def execute(
     options: RunOptions,
     progress: Progress | None = None,
     while_running: Callable[[], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> Execution:
     """Run every lesson that has no valid cache entry; return all results.
 
     `while_running` is started in a thread when some lesson has to run (the build uses the
-    wait to import what rendering needs).
+    wait to import what rendering needs). `pool` lends warm workers; without one, workers
+    are started for this call and stopped at its end.
     """
     progress = progress or _Quiet()
     cache = LessonCache(root, options.use_cache)
@@ -93,15 +97,49 @@ def execute(
     misses.sort(key=lambda lesson: -(cache.last_seconds(lesson.src_path) or 0.0))
     if misses and while_running is not None:
         threading.Thread(target=while_running, daemon=True).start()
-    for result in _run_all(root, misses, timeouts, options, progress):
+    for result in _run_all(root, misses, timeouts, options, progress, pool):
         lesson = next(m for m in misses if m.src_path == result.lesson_path)
         digests[result.lesson_path] = cache.store(lesson, result)
         results[result.lesson_path] = result
     return Execution(results, cached, digests)
 
 
+class WorkerPool:
+    """Warm lesson workers that outlive one build (`serve` keeps them between rebuilds)."""
+
+    def __init__(self) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="lessonpress-run-"))
+        self._idle: list[_ForkServer | _FreshInterpreter] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> _ForkServer | _FreshInterpreter:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _new_runner(self.scratch)
+
+    def release(self, runner: _ForkServer | _FreshInterpreter) -> None:
+        if getattr(runner, "ready", True):
+            with self._lock:
+                self._idle.append(runner)
+        else:
+            runner.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for runner in idle:
+            runner.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
 def _run_all(
-    root: Path, lessons: list[Lesson], timeouts: dict[str, float], options: RunOptions, progress: Progress
+    root: Path,
+    lessons: list[Lesson],
+    timeouts: dict[str, float],
+    options: RunOptions,
+    progress: Progress,
+    pool: WorkerPool | None,
 ) -> list[LessonResult]:
     if not lessons:
         return []
@@ -113,30 +151,35 @@ def _run_all(
         todo.put(lesson)
     done: list[LessonResult] = []
     lock = threading.Lock()
-    with tempfile.TemporaryDirectory(prefix="lessonpress-run-") as scratch:
+    own_pool = pool is None
+    pool = pool or WorkerPool()
 
-        def serve() -> None:
-            runner = _new_runner(Path(scratch))
-            try:
-                while True:
-                    try:
-                        lesson = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    progress.started(lesson.src_path)
-                    job = _job(root, lesson, Path(scratch), threads, options, timeouts)
-                    result = runner.run(job, lesson)
-                    with lock:
-                        done.append(result)
-                    progress.finished(result, cached=False)
-            finally:
-                runner.close()
+    def serve() -> None:
+        runner = pool.acquire()
+        try:
+            while True:
+                try:
+                    lesson = todo.get_nowait()
+                except queue.Empty:
+                    return
+                progress.started(lesson.src_path)
+                job = _job(root, lesson, pool.scratch, threads, options, timeouts)
+                result = runner.run(job, lesson)
+                with lock:
+                    done.append(result)
+                progress.finished(result, cached=False)
+        finally:
+            pool.release(runner)
 
-        pool = [threading.Thread(target=serve, daemon=True) for _ in range(workers)]
-        for thread in pool:
+    threads_running = [threading.Thread(target=serve, daemon=True) for _ in range(workers)]
+    try:
+        for thread in threads_running:
             thread.start()
-        for thread in pool:
+        for thread in threads_running:
             thread.join()
+    finally:
+        if own_pool:
+            pool.close()
     return done
 
 
@@ -149,7 +192,8 @@ def _job(
         "root": str(root.resolve()),
         "lesson_path": lesson.src_path,
         "cells": [[c.name, c.source, c.line, c.expect_error] for c in lesson.cells],
-        "result_path": str(scratch / (lesson.src_path.replace("/", "__") + ".pickle")),
+        # unique per run: a pool's scratch folder outlives builds, and no stale file may be read
+        "result_path": str(scratch / f"{uuid.uuid4().hex[:12]}-{lesson.src_path.replace('/', '__')}.pickle"),
         "timeout": timeout,
         "threads": threads,
         "output_limit": options.output_limit,

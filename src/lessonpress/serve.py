@@ -115,17 +115,28 @@ def make_server(out: Path, port: int, state: ServerState) -> ThreadingHTTPServer
 
 
 def rebuild(build: Callable[[], object], state: ServerState, say: Callable[[str], None]) -> None:
-    """Build once; publish success or the problems to the browser and the terminal."""
+    """Build once; publish success or the problems to the browser and the terminal.
+
+    Nothing a build raises stops the server: content errors are shown with their location,
+    anything else as an internal error (with `--debug`, `lessonpress` prints its traceback).
+    """
     try:
         build()
     except ContentError as exc:
-        for problem in exc.problems:
-            say(problem.format())
-        say(f"{len(exc.problems)} error(s); still serving the last good site, showing the errors")
-        state.publish(exc.problems)
+        _failed(exc.problems, state, say)
+        return
+    except Exception as exc:  # keep serving; the author sees what happened in the page
+        _failed((Problem("lessonpress", 1, f"internal error: {type(exc).__name__}: {exc}"),), state, say)
         return
     say("rebuilt; reloading the browser")
     state.publish(())
+
+
+def _failed(problems: tuple[Problem, ...], state: ServerState, say: Callable[[str], None]) -> None:
+    for problem in problems:
+        say(problem.format())
+    say(f"{len(problems)} error(s); still serving the last good site, showing the errors")
+    state.publish(problems)
 
 
 def watch(root: Path, out: Path, stop: threading.Event, on_change: Callable[[], None]) -> None:
