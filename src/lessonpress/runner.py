@@ -53,8 +53,12 @@ def preimport() -> None:
 
 
 def worker_main() -> None:
-    """Serve jobs from stdin until it closes: fork a child per job, reply with how it ended."""
-    _die_with_parent()
+    """Serve jobs from stdin until it closes: fork a child per job, reply with how it ended.
+
+    The worker notices the build going away by its stdin closing, even mid-job (see _wait).
+    PR_SET_PDEATHSIG is no use here: it fires when the *thread* that started the worker ends,
+    and a pool's workers outlive the build thread that started them.
+    """
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from imports must not corrupt the protocol
     preimport()
@@ -90,9 +94,21 @@ def run_forked(job: dict[str, Any], protocol_fd: int) -> dict[str, Any]:
 
 
 def _wait(pid: int, timeout: float) -> tuple[str, int]:
+    """Wait for the child within the timeout; if the build goes away meanwhile, stop everything.
+
+    The build sends nothing while a job runs, so stdin becoming readable means it closed.
+    """
     pidfd = os.pidfd_open(pid)
+    deadline = time.monotonic() + timeout
     try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            ready = select.select([pidfd, 0], [], [], max(remaining, 0))[0] if remaining > 0 else []
+            if not ready or pidfd in ready:
+                break
+            if not os.read(0, 1):  # EOF: the build died (killed, interrupted)
+                _kill_group(pid)
+                os._exit(1)
     finally:
         os.close(pidfd)
     if not ready:
