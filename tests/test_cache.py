@@ -112,3 +112,18 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     assert differences(comparison) == []
     assert any(p.suffix == ".png" for p in (roots[0] / "site").rglob("*"))
     assert os.listdir(roots[0] / "site" / "posts") == os.listdir(roots[1] / "site" / "posts")
+
+
+def test_a_worker_pool_serves_several_builds(root: Path) -> None:
+    """`serve` keeps its workers between rebuilds; they must survive the build that started them."""
+    from lessonpress.execute import WorkerPool
+
+    pool = WorkerPool()
+    try:
+        for answer in (1, 2, 3):
+            (root / "lessons" / "b" / "b.py").write_text(f"print('answer', {answer})\n")
+            report = build(root, root / "site", RunOptions(jobs=1), pool=pool)
+            assert set(report.execution.results) - set(report.execution.cached) == {"lessons/b/b.py"}
+            assert f"answer {answer}" in (root / "site" / "posts" / "b" / "index.html").read_text()
+    finally:
+        pool.close()
