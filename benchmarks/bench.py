@@ -55,8 +55,10 @@ def lesson_scripts(root: Path) -> list[Path]:
 
 
 def plain_python_times(root: Path) -> dict[Path, float]:
-    """t_i: wall time of `python lesson.py` (scripts ending in an expected error included)."""
-    return {path: timed([PYTHON, path.name], cwd=path.parent, check=False) for path in lesson_scripts(root)}
+    """t_i: wall time of `python lesson.py`, best of two (scripts ending in an expected error included)."""
+    return {
+        path: best_of(2, [PYTHON, path.name], cwd=path.parent, check=False) for path in lesson_scripts(root)
+    }
 
 
 def sphinx_gallery_build(root: Path, work: Path) -> float | None:
@@ -96,32 +98,32 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def runner_overhead(work: Path, count: int = 20) -> tuple[float, float]:
-    """(ms per lesson in the runner, ms for a fresh interpreter), for a trivial lesson.
+def runner_overhead(work: Path, count: int = 30) -> tuple[float, float]:
+    """(ms per lesson the runner adds, ms for a fresh interpreter), for a trivial lesson.
 
-    Times the execute stage alone (one worker, no cache): 20 lessons minus 1 lesson, over 19,
-    so the worker's one-off start-up cancels out.
+    Sends `count` lessons to one warm worker and takes, per lesson, the round trip (job sent,
+    child forked, cells run, result pickled, read back) minus the time the cells themselves ran.
     """
-    from lessonpress.execute import RunOptions, execute
+    from lessonpress.execute import RunOptions, _ForkServer, _job
     from lessonpress.load import split_cells
 
     trivial = "import torch\nimport matplotlib.pyplot as plt\nx = torch.zeros(3)\nprint(x.sum().item())\n"
     root = work / "trivial"
     (root / "lessons" / "t").mkdir(parents=True)
-    lessons = []
-    for i in range(count):
-        path = root / "lessons" / "t" / f"l{i}.py"
-        path.write_text(trivial)
-        lessons.append(split_cells(f"lessons/t/l{i}.py", trivial))
-
-    def run(n: int) -> float:
-        started = time.perf_counter()
-        execute(root, lessons[:n], {"*": 60.0}, RunOptions(jobs=1, use_cache=False))
-        return time.perf_counter() - started
-
-    per_lesson = (min(run(count) for _ in range(3)) - min(run(1) for _ in range(3))) / (count - 1)
-    fresh = best_of(3, [PYTHON, "l0.py"], cwd=root / "lessons" / "t")
-    return per_lesson * 1000, fresh * 1000
+    (root / "lessons" / "t" / "l.py").write_text(trivial)
+    lesson = split_cells("lessons/t/l.py", trivial)
+    worker = _ForkServer(work)
+    overheads = []
+    try:
+        for _ in range(count):
+            job = _job(root, lesson, work, 1, RunOptions(), {"*": 60.0})
+            started = time.perf_counter()
+            result = worker.run(job, lesson)
+            overheads.append(time.perf_counter() - started - result.seconds)
+    finally:
+        worker.close()
+    fresh = best_of(3, [PYTHON, "l.py"], cwd=root / "lessons" / "t")
+    return statistics.median(overheads) * 1000, fresh * 1000
 
 
 def warm_lesson_edit(root: Path, lesson: Path) -> float:
@@ -164,7 +166,8 @@ def main() -> None:
         root = copy_project(work / "series")
         print(f"machine: {CORES} cores, Python {sys.version.split()[0]}")
 
-        import_time = best_of(3, [PYTHON, "-c", "import torch, matplotlib.pyplot"])
+        # L multiplies any error in I by the number of lessons: measure I as carefully as t_i.
+        import_time = best_of(5, [PYTHON, "-c", "import torch, matplotlib.pyplot"])
         plain = plain_python_times(root)
         excess = [t - import_time for t in plain.values()]
         limit = import_time + max(sum(excess) / CORES, max(excess))
@@ -209,8 +212,10 @@ def main() -> None:
         )
 
         warm = warm_lesson_edit(root, lesson)
-        print(f"    the same edit under `lessonpress serve`, whose workers stay warm: {warm:.2f} s, "
-              f"against {plain[lesson]:.2f} s for `python {lesson.name}` alone")
+        print(
+            f"    the same edit under `lessonpress serve`, whose workers stay warm: {warm:.2f} s, "
+            f"against {plain[lesson]:.2f} s for `python {lesson.name}` alone"
+        )
 
         per_lesson, fresh = runner_overhead(work)
         print(

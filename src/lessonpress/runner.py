@@ -62,13 +62,14 @@ def worker_main() -> None:
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from imports must not corrupt the protocol
     preimport()
+    preloaded = frozenset(sys.modules)  # a lesson's own imports are whatever is added to this
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         job = json.loads(line)
-        protocol.write(json.dumps(run_forked(job, protocol.fileno())) + "\n")
+        protocol.write(json.dumps(run_forked(job, protocol.fileno(), preloaded)) + "\n")
 
 
-def run_forked(job: dict[str, Any], protocol_fd: int) -> dict[str, Any]:
+def run_forked(job: dict[str, Any], protocol_fd: int, preloaded: frozenset[str]) -> dict[str, Any]:
     """Fork a child for one lesson, wait for it within the timeout, and say how it ended."""
     started = time.perf_counter()
     pid = os.fork()
@@ -76,7 +77,7 @@ def run_forked(job: dict[str, Any], protocol_fd: int) -> dict[str, Any]:
         code = 1
         try:
             os.close(protocol_fd)
-            run_job(job)
+            run_job(job, preloaded)
             code = 0
         finally:
             os._exit(code)
@@ -141,7 +142,7 @@ def _die_with_parent() -> None:
 # ---------------------------------------------------------------- child: run one lesson
 
 
-def run_job(job: dict[str, Any]) -> None:
+def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> None:
     """Run a lesson's cells in a fresh `__main__` and write the LessonResult to disk."""
     try:
         os.setpgid(0, 0)
@@ -173,7 +174,7 @@ def run_job(job: dict[str, Any]) -> None:
         tuple(cells),
         _values(namespace),
         seconds,
-        _hash_reads(root, reads, path),
+        _hash_reads(root, reads, path, preloaded),
         cpu_seconds=_cpu_time() - cpu_started,
     )
     _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
@@ -208,7 +209,9 @@ def _isolate(path: Path, threads: int) -> None:
     try:
         import torch
 
-        torch.manual_seed(SEED)
+        torch.random.default_generator.manual_seed(SEED)  # CPU; skips CUDA's lazy-init bookkeeping
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(SEED)
         torch.set_num_threads(max(1, threads))
     except ImportError:
         pass
@@ -240,10 +243,13 @@ def _record_reads(lessons_dir: Path) -> set[str]:
     return opened
 
 
-def _hash_reads(root: Path, opened: set[str], lesson: Path) -> tuple[tuple[str, str], ...]:
+def _hash_reads(
+    root: Path, opened: set[str], lesson: Path, preloaded: frozenset[str] = frozenset()
+) -> tuple[tuple[str, str], ...]:
+    """sha256 of every lessons-tree file the lesson opened or imported (not the lesson itself)."""
     prefix = str((root / "lessons").resolve()) + os.sep
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
+    for name in set(sys.modules) - preloaded:  # only what the lesson imported
+        file = getattr(sys.modules.get(name), "__file__", None)
         if file and os.path.abspath(file).startswith(prefix):
             opened.add(os.path.abspath(file))
     reads = []
