@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import PageCache
+from .cache import PageCache, digest
 from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, WorkerPool, execute
 from .links import broken_links
@@ -55,7 +55,14 @@ def build(
     execution = run_lessons(project, posts, options, progress, pool=pool)
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, pages, execution.digests)
-    warnings = tuple(broken_links(files, project.posts))
+    html = [f for f in files if f.dest_path.endswith(".html")]
+    warnings = tuple(
+        pages.get_or_make(
+            "links",
+            digest(*(f.dest_path for f in html), *(f.data for f in html)),
+            lambda: broken_links(files, project.posts),
+        )
+    )
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
     return BuildReport(len(posts), execution, changed, warnings)
