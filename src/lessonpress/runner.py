@@ -129,7 +129,7 @@ def _kill_group(pid: int) -> None:
 
 
 def _die_with_parent() -> None:
-    """Linux: take this process down when its parent (the build) dies, e.g. on SIGKILL."""
+    """Linux: take this lesson process down when its parent, the worker, dies."""
     try:
         import ctypes
 
