@@ -197,7 +197,9 @@ def test_check_lists_every_problem_and_writes_nothing(project) -> None:  # type:
     root = project(
         {
             "posts/a.md": post(body="```{lesson} l.py#nope\n```\n\n[broken](../missing/)"),
-            "posts/b.md": post("B", body="{value}`m.py:nothing`\n\n[bad anchor](#nowhere)"),
+            "posts/b.md": post(
+                "B", body="{value}`m.py:nothing`\n\n[bad anchor](#nowhere)", extra="summery: typo"
+            ),
             "lessons/a/l.py": "x = 1\n",
             "lessons/b/m.py": "y = 2\n",
             "lessons/b/unused.py": "# %% boom\nraise ValueError('unused lesson is broken')\n",
@@ -207,6 +209,7 @@ def test_check_lists_every_problem_and_writes_nothing(project) -> None:  # type:
     assert result.returncode == 1
     assert "posts/a.md:7: error: lesson l.py has no cell 'nope'" in result.stderr
     assert "lessons/b/unused.py:2: error: ValueError in cell 'boom': unused lesson is broken" in result.stderr
+    assert "posts/b.md:5: error: unknown front matter field 'summery'" in result.stderr
     assert not (root / "site").exists()
     fixed = (root / "posts" / "a.md").read_text().replace("#nope", "")
     (root / "posts" / "a.md").write_text(fixed)
@@ -214,7 +217,7 @@ def test_check_lists_every_problem_and_writes_nothing(project) -> None:  # type:
     result = cli("check", "--root", str(root))
     assert result.returncode == 1
     assert "posts/a.md:10: error: broken link: ../missing/ points to a missing page" in result.stderr
-    assert "posts/b.md:7: error: lesson m.py has no value 'nothing'" in result.stderr
+    assert "posts/b.md:8: error: lesson m.py has no value 'nothing'" in result.stderr
 
 
 def test_github_annotations(project) -> None:  # type: ignore[no-untyped-def]

@@ -64,7 +64,9 @@ def test_serve_rebuilds_shows_errors_and_recovers(project) -> None:  # type: ign
 
         (root / "posts" / "a.md").write_text(post("Served", body="Value {value}`l.py:missing`."))
         # (an editor's save can be seen half-written first: wait for the final error)
-        status, page = wait_for(lambda: (r := fetch(f"{base}/posts/a/"))[0] == 500 and "missing" in r[1] and r)
+        status, page = wait_for(
+            lambda: (r := fetch(f"{base}/posts/a/"))[0] == 500 and "missing" in r[1] and r
+        )
         assert "posts/a.md:7" in page and "has no value &#x27;missing&#x27;" in page
         assert "EventSource" in page, "the error page reloads itself when the file is fixed"
 

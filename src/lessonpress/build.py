@@ -11,7 +11,7 @@ from .execute import Execution, Progress, RunOptions, WorkerPool, execute
 from .links import broken_links
 from .load import load_project
 from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
-from .parse import ParseMemo, collect_posts, parse_posts
+from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
 from .write import build_lock, publish
 
@@ -75,6 +75,7 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     posts, problems = collect_posts(
         project.posts, project.lessons, ParseMemo(root if options.use_cache else None, pages.formulas)
     )
+    problems.extend(p for post in project.posts for p in unknown_field_problems(post))
     execution = run_lessons(project, posts, options, progress, everything=True)
     found = result_problems(posts, project.lessons, execution.results)
     problems.extend(found)

@@ -197,13 +197,27 @@ def parse_front_matter(src_path: str, text: str) -> PostMeta:
     )
 
 
-def unknown_fields(text: str) -> list[str]:
-    """Front matter fields lessonpress does not know (reported as warnings)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+def unknown_field_problems(post: PostSource) -> list[Problem]:
+    """Front matter fields lessonpress does not know, usually typos (`summery:`); for `check`."""
+    match = re.match(r"---[ \t]*\n(.*?)\n---[ \t]*(\n|$)", post.text, re.DOTALL)
+    if match is None:
         return []
-    return sorted(set(data) - KNOWN_FIELDS) if isinstance(data, dict) else []
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return []  # reported by parse_front_matter
+    if not isinstance(data, dict):
+        return []
+    known = ", ".join(sorted(KNOWN_FIELDS))
+    return [
+        Problem(
+            post.src_path,
+            _field_line(match.group(1), str(key)),
+            f"unknown front matter field {key!r}; known: {known}",
+        )
+        for key in data
+        if key not in KNOWN_FIELDS
+    ]
 
 
 def _field_line(text: str, key: str) -> int:
