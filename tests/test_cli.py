@@ -284,3 +284,18 @@ def test_a_second_build_waits_for_the_first(good_site: Path, tmp_path: Path) -> 
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0
     assert "waiting for another build" in stderr
+
+
+@pytest.mark.parametrize("out", [".", "..", "posts/.."])
+def test_out_may_not_replace_the_project(good_site: Path, tmp_path: Path, out: str) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(good_site, root)
+    before = snapshot(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "lessonpress.cli", "build", "--out", out],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "would replace the project folder" in result.stderr
+    assert snapshot(root) == before

@@ -13,7 +13,7 @@ from .load import load_project
 from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
-from .write import build_lock, publish
+from .write import build_lock, check_output_folder, publish
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ def build(
 
     `pool` lends warm lesson workers that outlive this build (as `serve` does).
     """
+    check_output_folder(root, out)
     project = load_project(root)
     pages = PageCache(root, options.use_cache)
     posts = parse_posts(

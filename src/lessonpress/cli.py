@@ -187,8 +187,12 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     from .progress import LineProgress
     from .serve import ServerState, make_server, rebuild, watch
 
+    from .write import check_output_folder
+
     root = _existing_root(root)
     out = (out if out is not None else root / "site").resolve()
+    with _reported(ctx):
+        check_output_folder(root, out)
     out.mkdir(parents=True, exist_ok=True)
     state = ServerState()
     pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BusyError
+from .errors import BusyError, UsageError
 from .model import OutputFile
 
 _RENAME_EXCHANGE = 2
@@ -26,6 +26,25 @@ _AT_FDCWD = -100
 
 
 SEARCH_DIR = "pagefind"
+
+
+def check_output_folder(root: Path, out: Path) -> None:
+    """Refuse an --out whose replacement would destroy the author's work.
+
+    Publishing replaces the whole folder, so it must never be the project itself, a folder
+    above it, or anything that looks like a project or a repository.
+    """
+    project, target = root.resolve(), out.resolve()
+    if target == project or target in project.parents:
+        raise UsageError(
+            f"--out {out} would replace the project folder {root}; choose a folder of its own, such as site/"
+        )
+    for marker in ("lessons", ".git", "site.yaml", "pyproject.toml"):  # (a site has posts/ too)
+        if (target / marker).exists():
+            raise UsageError(
+                f"--out {out} holds {marker}: it looks like a project, and publishing "
+                "replaces the whole folder; choose a folder of its own, such as site/"
+            )
 
 
 def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
