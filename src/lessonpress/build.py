@@ -10,7 +10,7 @@ from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, WorkerPool, execute
 from .links import broken_links
 from .load import load_project
-from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef
+from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef, lesson_name
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
 from .write import build_lock, check_output_folder, publish
@@ -176,7 +176,7 @@ def result_problems(
 
 def lesson_problems(ref: LessonRef | ValueRef, lesson: Lesson, result: LessonResult) -> list[Problem]:
     """Crashes, timeouts, unexpected exceptions and expected errors that did not happen."""
-    name = ref.lesson_path.split("/", 2)[-1]
+    name = lesson_name(ref.lesson_path)
     if result.failure:
         return [Problem(ref.post_path, ref.line, f"lesson {ref.lesson_path} {result.failure}")]
     problems = []
@@ -226,7 +226,7 @@ def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Pr
 
 
 def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
-    name = ref.lesson_path.split("/", 2)[-1]
+    name = lesson_name(ref.lesson_path)
     if ref.name not in result.values:
         close = sorted(
             v for v in result.values if ref.name.lower() in v.lower() or v.lower() in ref.name.lower()

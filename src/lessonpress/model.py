@@ -87,6 +87,11 @@ class PostMeta:
     tags: tuple[str, ...] = ()
 
 
+def lesson_name(lesson_path: str) -> str:
+    """A lesson's path inside its post's folder: 'lessons/slug/x.py' -> 'x.py'."""
+    return lesson_path.split("/", 2)[-1]
+
+
 @dataclass(frozen=True)
 class LessonRef:
     """A `{lesson}` directive: which cell a post shows, and how."""

@@ -27,6 +27,7 @@ from .model import (
     OutputFile,
     ParsedPost,
     Project,
+    lesson_name,
     SiteConfig,
 )
 
@@ -558,8 +559,7 @@ def _render_value(self: Any, tokens: list[Any], idx: int, options: Any, env: dic
 def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
     """A cell (or whole script): highlighted code, then output, value, figures, error."""
     result = context.results[ref.lesson_path]
-    lesson_name = ref.lesson_path.split("/", 2)[-1]
-    lesson = _lesson_name_in_post(ref)
+    lesson = lesson_name(ref.lesson_path)
     source = context.lessons[ref.lesson_path]
     if ref.cell_name is None:
         cells = list(result.cells)
@@ -587,7 +587,7 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
     return context.cell_template.render(
         ref=ref,
         lesson=lesson,
-        lesson_name=lesson_name,
+        download=Path(ref.lesson_path).name,  # the script is published beside the page
         cell_name=ref.cell_name,
         code=Markup(highlight(code.strip("\n") + "\n", "python", context.highlights))
         if ref.show != "output"
@@ -595,11 +595,6 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
         outputs=_outputs(cells) if ref.show != "code" else [],
         figures=shown if ref.show != "code" else [],
     )
-
-
-def _lesson_name_in_post(ref: LessonRef) -> str:
-    parts = ref.lesson_path.split("/")
-    return "/".join(parts[2:])
 
 
 def _outputs(cells: list[CellResult]) -> list[dict[str, Any]]:
