@@ -60,22 +60,16 @@ def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
     try:
         changed = _assemble(files, stage, out)
         if search:
-            _search_index(
-                stage,
-                out,
-                pages_changed=any(
-                    f.dest_path.endswith(".html") and not _same_content(out / f.dest_path, f.data)
-                    for f in files
-                ),
-            )
+            _search_index(stage, out, pages_changed=any(path.endswith(".html") for path in changed))
         _swap(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # after a swap, this is the old site
-    return changed
+    return len(changed)
 
 
-def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> int:
-    changed = 0
+def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> list[str]:
+    """Put every file in `stage`, linking unchanged ones from `previous`; return the changed."""
+    changed = []
     for file in files:
         dest = stage / file.dest_path
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +78,7 @@ def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> int:
             os.link(old, dest)  # same inode: mtime and content untouched
             continue
         dest.write_bytes(file.data)
-        changed += 1
+        changed.append(file.dest_path)
     return changed
 
 
