@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt -e .
+	$(BIN)/python -m compileall -q src  # an editable install writes no bytecode; a wheel install would
 	touch $(STAMP)
 
 build: $(STAMP)

@@ -127,3 +127,61 @@ def test_a_worker_pool_serves_several_builds(root: Path) -> None:
             assert f"answer {answer}" in (root / "site" / "posts" / "b" / "index.html").read_text()
     finally:
         pool.close()
+
+
+def test_a_worker_pool_closes_its_workers(tmp_path: Path) -> None:
+    """Closing a pool ends its workers with status 0 (they exit as soon as their input closes)."""
+    from lessonpress.execute import WorkerPool
+
+    pool = WorkerPool()
+    runner = pool.acquire()
+    process = getattr(runner, "process", None)
+    pool.release(runner)
+    pool.close()
+    if process is not None:  # a fork server (not the fresh-interpreter fallback)
+        assert process.poll() == 0
+
+
+def test_link_check_rescans_only_changed_pages_and_still_finds_new_breaks(root: Path) -> None:
+    from lessonpress.cache import PageMemo
+    from lessonpress.links import scan_page
+
+    memo_file = root / CACHE_DIR / "links.pickle"
+    assert memo_file.is_file()
+    path = root / "posts" / "a.md"
+    path.write_text(path.read_text() + "\nSee [the other post](../nowhere/).\n")
+    report = build(root, root / "site", RunOptions(jobs=1))
+    assert [w.message for w in report.warnings] == ["broken link: ../nowhere/ points to a missing page or file"]
+    assert report.warnings[0].path == "posts/a.md"
+
+    # The memo on disk now knows every page of the site: scanning them again makes nothing.
+    scanned: list[bytes] = []
+    from lessonpress.cache import PageCache
+
+    memo: PageMemo[object] = PageMemo(memo_file, PageCache(root).code_key)
+    pages = [p.read_bytes() for p in (root / "site").rglob("*.html")]
+    for page in pages:
+        memo.get(page, lambda data: scanned.append(data) or scan_page(data))
+    assert scanned == []
+    memo.get(b"<a href='x'>new</a>", lambda data: scanned.append(data) or scan_page(data))
+    assert scanned == [b"<a href='x'>new</a>"]
+
+    path.write_text(path.read_text().replace("../nowhere/", "../b/"))
+    assert build(root, root / "site", RunOptions(jobs=1)).warnings == ()
+
+
+def test_page_memo_keeps_only_the_last_builds_pages(tmp_path: Path) -> None:
+    from lessonpress.cache import PageMemo
+
+    path = tmp_path / "memo.pickle"
+    first: PageMemo[int] = PageMemo(path, "v1")
+    assert [first.get(page, len) for page in (b"a", b"bb")] == [1, 2]
+    first.save()
+    second: PageMemo[int] = PageMemo(path, "v1")
+    made: list[bytes] = []
+    assert second.get(b"bb", lambda d: made.append(d) or len(d)) == 2 and made == []
+    assert second.get(b"ccc", lambda d: made.append(d) or len(d)) == 3 and made == [b"ccc"]
+    second.save()
+    third: PageMemo[int] = PageMemo(path, "v1")
+    assert third.get(b"a", lambda d: made.append(d) or 9) == 9  # "a" was not in the last build
+    assert PageMemo(path, "v2").get(b"bb", lambda d: 7) == 7  # another version trusts nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +46,18 @@ def good_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = cli("build", "--root", str(root))
     assert result.returncode == 0, result.stderr
     return root
+
+
+def test_summary_counts_in_words(good_site: Path, tmp_path: Path) -> None:
+    root = tmp_path / "copy"
+    shutil.copytree(good_site, root)
+    result = cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"built 1 post into .* \(0 lessons run, 1 cached, 0 files changed\)", result.stderr)
+    path = root / "lessons" / "one" / "l.py"
+    path.write_text(path.read_text() + "# edited\n")
+    result = cli("build", "--root", str(root))
+    assert re.search(r"\(1 lesson run, 0 cached, \d+ files? changed\)", result.stderr), result.stderr
 
 
 def test_version_and_help() -> None:

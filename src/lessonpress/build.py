@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import PageCache, digest
 from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, WorkerPool, execute
-from .links import broken_links
+from .links import broken_links, scan_page
 from .load import load_project
-from .model import Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef, lesson_name
+from .model import (
+    Lesson,
+    LessonRef,
+    LessonResult,
+    OutputFile,
+    ParsedPost,
+    PostSource,
+    Project,
+    ValueRef,
+    lesson_name,
+)
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
 from .write import build_lock, check_output_folder, publish
@@ -57,16 +69,47 @@ def build(
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, pages, execution.digests)
     html = [f for f in files if f.dest_path.endswith(".html")]
-    warnings = tuple(
-        pages.get_or_make(
+    # Broken links are warnings, so they are checked while publishing waits on Pagefind.
+    links = _Background(
+        lambda: pages.get_or_make(
             "links",
             digest(*(f.dest_path for f in html), *(f.data for f in html)),
-            lambda: broken_links(files, project.posts),
+            lambda: _checked_links(files, project.posts, pages),
         )
     )
     with build_lock(out, on_wait=on_wait):
         changed = publish(files, out)
-    return BuildReport(len(posts), execution, changed, warnings)
+    return BuildReport(len(posts), execution, changed, tuple(links.result()))
+
+
+def _checked_links(files: list[OutputFile], posts: tuple[PostSource, ...], pages: PageCache) -> list[Problem]:
+    """The broken links, rescanning only the pages that changed since the last check."""
+    problems = broken_links(files, posts, lambda data: pages.link_scans.get(data, scan_page))
+    pages.link_scans.save()
+    return problems
+
+
+class _Background:
+    """A function running in a thread, and its result (or its exception) when asked."""
+
+    def __init__(self, function: Callable[[], list[Problem]]) -> None:
+        self._function = function
+        self._value: list[Problem] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._function()
+        except BaseException as exc:  # re-raised in the caller's thread
+            self._error = exc
+
+    def result(self) -> list[Problem]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def check(root: Path, options: RunOptions, progress: Progress | None = None) -> CheckReport:

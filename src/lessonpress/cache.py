@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from . import __version__
 from .model import Lesson, LessonResult
@@ -23,6 +24,7 @@ from .model import Lesson, LessonResult
 CACHE_DIR = ".lessonpress-cache"
 RUNNER_VERSION = "1"
 CACHE_FORMAT = "2"  # bump when _Entry changes
+T = TypeVar("T")
 
 
 def package_version(name: str) -> str | None:
@@ -95,6 +97,7 @@ class PageCache:
         self.formulas = TextMemo(
             folder / "mathml.pickle" if folder else None, f"latex2mathml {package_version('latex2mathml')}"
         )
+        self.link_scans: PageMemo[Any] = PageMemo(folder / "links.pickle" if folder else None, self.code_key)
 
     def save_memos(self) -> None:
         """Write the highlighting and MathML memos, if they learned anything."""
@@ -152,6 +155,38 @@ class TextMemo:
         if self._dirty and self.path is not None and self._data is not None:
             write_atomic(self.path, pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL))
             self._dirty = False
+
+
+class PageMemo(Generic[T]):
+    """A persistent memo of a pure function of one page's bytes (the links and ids it holds).
+
+    It keeps only the pages asked for by the last build that used it, so it never grows
+    beyond one site's worth of entries however many edits are made.
+    """
+
+    def __init__(self, path: Path | None, version: str) -> None:
+        self.path = path
+        self.version = version
+        self._old: dict[str, T] | None = None
+        self._used: dict[str, T] = {}
+
+    def get(self, data: bytes, make: Callable[[bytes], T]) -> T:
+        """`make(data)`, or its remembered result for the same bytes and version."""
+        if self._old is None:
+            self._old = {}
+            if self.path is not None and self.path.is_file():
+                try:
+                    self._old = pickle.loads(self.path.read_bytes())
+                except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+                    self._old = {}
+        key = digest(self.version, data)
+        if key not in self._used:
+            self._used[key] = self._old[key] if key in self._old else make(data)
+        return self._used[key]
+
+    def save(self) -> None:
+        if self.path is not None and self._old is not None and self._used.keys() != self._old.keys():
+            write_atomic(self.path, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -111,11 +111,16 @@ def build(
     _summary(progress, quiet)
     ran = len(report.execution.results) - len(report.execution.cached)
     click.echo(
-        f"built {report.posts} posts into {out} in {time.perf_counter() - started:.2f} s "
-        f"({ran} lessons run, {len(report.execution.cached)} cached, "
-        f"{report.files_changed} files changed)",
+        f"built {_count(report.posts, 'post')} into {out} in {time.perf_counter() - started:.2f} s "
+        f"({_count(ran, 'lesson')} run, {len(report.execution.cached)} cached, "
+        f"{_count(report.files_changed, 'file')} changed)",
         err=True,
     )
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 lesson', '2 lessons'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @main.command()
@@ -141,7 +146,10 @@ def check(
         if report.problems:
             raise ContentError(report.problems)
     _summary(progress, quiet)
-    click.echo(f"ok: {report.posts} posts and {len(report.execution.results)} lessons checked", err=True)
+    click.echo(
+        f"ok: {_count(report.posts, 'post')} and {_count(len(report.execution.results), 'lesson')} checked",
+        err=True,
+    )
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -16,18 +17,18 @@ _ATTR = re.compile(r"\s(href|src)=\"([^\"]*)\"", re.IGNORECASE)
 
 
 @dataclass
-class _Links:
+class Links:
     links: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
 
 
-def _scan(data: bytes) -> _Links:
+def scan_page(data: bytes) -> Links:
     """Links and ids of a page lessonpress rendered (its attributes are always double-quoted).
 
     A regular expression rather than an HTML parser: pages full of MathML have tens of
     thousands of tags, and this runs on every build.
     """
-    found = _Links()
+    found = Links()
     for match in _TAG.finditer(data.decode("utf-8", errors="replace")):
         if match.group(3) is not None:
             found.ids.add(html.unescape(match.group(3)))
@@ -39,10 +40,19 @@ def _scan(data: bytes) -> _Links:
     return found
 
 
-def broken_links(files: list[OutputFile], posts: tuple[PostSource, ...] = ()) -> list[Problem]:
-    """Every internal link or fragment in the site's pages whose target does not exist."""
+def broken_links(
+    files: list[OutputFile],
+    posts: tuple[PostSource, ...] = (),
+    scanner: Callable[[bytes], Links] | None = None,
+) -> list[Problem]:
+    """Every internal link or fragment in the site's pages whose target does not exist.
+
+    `scanner` finds a page's links and ids (pass a memoized `scan_page` to rescan only the
+    pages that changed).
+    """
+    scanner = scanner or scan_page
     by_path = {f.dest_path: f for f in files}
-    scans = {f.dest_path: _scan(f.data) for f in files if f.dest_path.endswith(".html")}
+    scans = {f.dest_path: scanner(f.data) for f in files if f.dest_path.endswith(".html")}
     problems = []
     for page, scan in scans.items():
         if page == "404.html":
@@ -54,7 +64,7 @@ def broken_links(files: list[OutputFile], posts: tuple[PostSource, ...] = ()) ->
     return problems
 
 
-def _missing(page: str, link: str, by_path: dict[str, OutputFile], scans: dict[str, _Links]) -> str:
+def _missing(page: str, link: str, by_path: dict[str, OutputFile], scans: dict[str, Links]) -> str:
     parts = urlsplit(link)
     if parts.scheme or parts.netloc or link.startswith(("mailto:", "data:", "javascript:")):
         return ""

@@ -67,6 +67,10 @@ def worker_main() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         protocol.write(json.dumps(run_forked(job, protocol.fileno(), preloaded)) + "\n")
+    # Input closed: the build is done with this worker. Skip interpreter teardown, which
+    # with torch._dynamo loaded takes about a second and would hold up the build's exit.
+    protocol.flush()
+    os._exit(0)
 
 
 def run_forked(job: dict[str, Any], protocol_fd: int, preloaded: frozenset[str]) -> dict[str, Any]:
