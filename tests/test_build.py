@@ -234,3 +234,33 @@ def test_per_lesson_timeout_from_site_yaml(project) -> None:  # type: ignore[no-
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert "lessons/a/slow.py timed out after 1 s in cell 'setup'" in result.stderr
+
+
+def test_same_named_lessons_of_one_post_get_their_own_files(project) -> None:  # type: ignore[no-untyped-def]
+    """Two lessons called train.py in one post: each keeps its own download, notebook and figure."""
+    plot = (
+        "import matplotlib.pyplot as plt\n"
+        "# %% plot\n"
+        "plt.plot([0, 1], [0, {top}])\n"
+        "plt.title('{title}')\n"
+        "plt.show()\n"
+    )
+    root = project(
+        {
+            "posts/a.md": post("A", "1.1", "```{lesson} train.py#plot\n```\n\n```{lesson} ../b/train.py#plot\n```\n"),
+            "lessons/a/train.py": plot.format(top=1, title="from a"),
+            "lessons/b/train.py": plot.format(top=-1, title="from b"),
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    folder = root / "site" / "posts" / "a"
+    html = (folder / "index.html").read_text()
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert len(images) == 2 and len(set(images)) == 2
+    assert (folder / images[0]).read_bytes() != (folder / images[1]).read_bytes()
+    assert "from a" in (folder / "a-train.py").read_text() and "from b" in (folder / "b-train.py").read_text()
+    assert "from b" in (folder / "b-train.ipynb").read_text()
+    for name in ("a-train.py", "b-train.py", "a-train.ipynb", "b-train.ipynb"):
+        assert f'href="{name}"' in html
+    assert not (folder / "train.py").exists()

@@ -133,6 +133,16 @@ class ParsedPost:
         paths = [r.lesson_path for r in self.lesson_refs] + [r.lesson_path for r in self.value_refs]
         return tuple(dict.fromkeys(paths))
 
+    @property
+    def download_names(self) -> dict[str, str]:
+        """The name each lesson script is published under, beside the page: its file name, or,
+        where two of the post's lessons share one, its path under lessons/ with '-' for '/'."""
+        names = [path.rsplit("/", 1)[-1] for path in self.lesson_paths]
+        return {
+            path: name if names.count(name) == 1 else path.removeprefix("lessons/").replace("/", "-")
+            for path, name in zip(self.lesson_paths, names, strict=True)
+        }
+
 
 @dataclass(frozen=True)
 class Figure:

@@ -376,9 +376,8 @@ def render_post(
 def lesson_downloads(project: Project, post: ParsedPost, cache: PageCache) -> list[OutputFile]:
     """Each lesson of a post as its .py script and as a Jupyter notebook (cached by source)."""
     files = []
-    for src_path in post.lesson_paths:
+    for src_path, name in post.download_names.items():
         source = project.lessons[src_path].source
-        name = Path(src_path).name
         files.append(OutputFile(f"posts/{post.source.slug}/{name}", source.encode("utf-8")))
         notebook = cache.get_or_make(
             f"notebook-{digest(src_path)[:24]}",
@@ -422,7 +421,7 @@ def _nav(post: ParsedPost | None) -> NavLink | None:
 
 
 def _downloads(post: ParsedPost) -> list[tuple[str, str]]:
-    return [(Path(p).name, Path(p).stem + ".ipynb") for p in post.lesson_paths]
+    return [(name, Path(name).stem + ".ipynb") for name in post.download_names.values()]
 
 
 def position(modules: tuple[ModuleOutline, ...], post: ParsedPost) -> str:
@@ -568,10 +567,11 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
         cell = result.cell(ref.cell_name)
         cells = [cell] if cell else []
         code = source.cell(ref.cell_name).source  # type: ignore[union-attr]
+    download = context.post.download_names[ref.lesson_path]  # the script is published beside the page
     figures = []
     for cell in cells:
         for number, figure in enumerate(cell.figures, start=1):
-            name = f"{lesson.replace('/', '__').removesuffix('.py')}-{cell.name}-{number}.png"
+            name = f"{download.removesuffix('.py')}-{cell.name}-{number}.png"
             context.figures[name] = figure.png
             figures.append((name, figure))
     shown = [
@@ -587,7 +587,7 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
     return context.cell_template.render(
         ref=ref,
         lesson=lesson,
-        download=Path(ref.lesson_path).name,  # the script is published beside the page
+        download=download,
         cell_name=ref.cell_name,
         code=Markup(highlight(code.strip("\n") + "\n", "python", context.highlights))
         if ref.show != "output"
