@@ -100,3 +100,41 @@ def test_the_index_follows_prose_edits_and_is_kept_when_no_page_changed(root: Pa
     inodes = {p: p.stat().st_ino for p in search.rglob("*") if p.is_file()}
     build(root, root / "site", RunOptions(jobs=1))
     assert {p: p.stat().st_ino for p in search.rglob("*") if p.is_file()} == inodes
+
+
+def edit_prose(root: Path, old: str, new: str) -> None:
+    path = root / "posts" / "a.md"
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_a_deferred_index_is_marked_stale_until_updated(root: Path) -> None:
+    from lessonpress.build import update_search
+
+    site = root / "site"
+    build(root, site, RunOptions(jobs=1))
+    edit_prose(root, "Heavy ball prose.", "Nesterov lookahead prose.")
+    build(root, site, RunOptions(jobs=1), defer_search=True)
+    assert "Nesterov lookahead" in (site / "posts" / "a" / "index.html").read_text()
+    assert "Heavy ball prose" in fragments(site)["/posts/a/"]["content"]  # the previous index, still whole
+    assert (root / ".site.search-stale").exists()
+
+    assert update_search(site) is True
+    assert "Nesterov lookahead" in fragments(site)["/posts/a/"]["content"]
+    assert not (root / ".site.search-stale").exists()
+    assert update_search(site) is False
+
+
+def test_a_build_after_a_deferred_one_never_keeps_the_stale_index(root: Path) -> None:
+    site = root / "site"
+    build(root, site, RunOptions(jobs=1))
+    edit_prose(root, "Heavy ball prose.", "Adam moment prose.")
+    build(root, site, RunOptions(jobs=1), defer_search=True)  # then serve stops before updating
+    build(root, site, RunOptions(jobs=1))  # no page changed, but the index is stale
+    assert "Adam moment" in fragments(site)["/posts/a/"]["content"]
+    assert not (root / ".site.search-stale").exists()
+
+
+def test_the_first_index_is_never_deferred(root: Path) -> None:
+    build(root, root / "site", RunOptions(jobs=1), defer_search=True)
+    assert "Heavy ball prose" in fragments(root / "site")["/posts/a/"]["content"]
+    assert not (root / ".site.search-stale").exists()

@@ -13,7 +13,11 @@ import time
 import urllib.error
 import urllib.request
 
+from lessonpress.errors import Problem
+from lessonpress.serve import ServerState, rebuild
+
 from .conftest import post
+from .test_search import fragments
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -73,7 +77,31 @@ def test_serve_rebuilds_shows_errors_and_recovers(project) -> None:  # type: ign
         (root / "posts" / "a.md").write_text(post("Served", body="Fixed {value}`l.py:answer`."))
         status, page = wait_for(lambda: (r := fetch(f"{base}/posts/a/"))[0] == 200 and r)
         assert "Fixed" in page and "42" in page
+        # search is brought up to date after the reload, not before it
+        wait_for(lambda: any("Fixed" in r["content"] for r in fragments(root / "site").values()))
         assert process.poll() is None, "the server keeps running through errors"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_after_runs_only_when_the_build_succeeded_and_cannot_stop_the_server() -> None:
+    said: list[str] = []
+    state = ServerState()
+    ran: list[str] = []
+
+    def fail_search() -> None:
+        ran.append("search")
+        raise OSError("pagefind failed to index the site")
+
+    rebuild(lambda: None, state, said.append, fail_search)
+    assert ran == ["search"] and state.generation == 1 and state.problems == ()
+    assert said[-1] == "search index not updated: OSError: pagefind failed to index the site"
+
+    def broken() -> None:
+        from lessonpress.errors import ContentError
+
+        raise ContentError([Problem("posts/a.md", 3, "bad")])
+
+    rebuild(broken, state, said.append, fail_search)
+    assert ran == ["search"] and state.problems and state.generation == 2

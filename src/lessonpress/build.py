@@ -25,7 +25,7 @@ from .model import (
 )
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
-from .write import build_lock, check_output_folder, publish
+from .write import build_lock, check_output_folder, publish, update_search_index
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,13 @@ def build(
     progress: Progress | None = None,
     on_wait=None,  # type: ignore[no-untyped-def]
     pool: WorkerPool | None = None,
+    defer_search: bool = False,
 ) -> BuildReport:
     """Build the site in `root` into `out`; on any content error, `out` is left as it was.
 
-    `pool` lends warm lesson workers that outlive this build (as `serve` does).
+    `pool` lends warm lesson workers that outlive this build (as `serve` does). With
+    `defer_search`, the pages are published without waiting for a new search index;
+    update_search() makes it afterwards.
     """
     check_output_folder(root, out)
     project = load_project(root)
@@ -78,8 +81,14 @@ def build(
         )
     )
     with build_lock(out, on_wait=on_wait):
-        changed = publish(files, out)
+        changed = publish(files, out, defer_search=defer_search)
     return BuildReport(len(posts), execution, changed, tuple(links.result()))
+
+
+def update_search(out: Path) -> bool:
+    """Bring the search index of `out` up to date after a build with `defer_search`."""
+    with build_lock(out):
+        return update_search_index(out)
 
 
 def _checked_links(files: list[OutputFile], posts: tuple[PostSource, ...], pages: PageCache) -> list[Problem]:

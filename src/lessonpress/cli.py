@@ -191,6 +191,7 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
     browser and here; the server keeps running, and fixing the file brings the page back.
     """
     from .build import build as run_build
+    from .build import update_search
     from .execute import WorkerPool
     from .progress import LineProgress
     from .serve import ServerState, make_server, rebuild, watch
@@ -209,13 +210,17 @@ def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int
         click.echo(text, err=True)
 
     def build_once() -> None:
-        run_build(root, out, RunOptions(jobs), LineProgress(), pool=pool)
+        # The browser reloads as soon as the pages are out; search catches up right after.
+        run_build(root, out, RunOptions(jobs), LineProgress(), pool=pool, defer_search=True)
 
-    rebuild(build_once, state, say)
+    def search() -> None:
+        update_search(out)
+
+    rebuild(build_once, state, say, search)
     server = make_server(out, port, state)
     stop = threading.Event()
     watcher = threading.Thread(
-        target=watch, args=(root, out, stop, lambda: rebuild(build_once, state, say)), daemon=True
+        target=watch, args=(root, out, stop, lambda: rebuild(build_once, state, say, search)), daemon=True
     )
     watcher.start()
     say(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")

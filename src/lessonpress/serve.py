@@ -114,9 +114,16 @@ def make_server(out: Path, port: int, state: ServerState) -> ThreadingHTTPServer
     return server
 
 
-def rebuild(build: Callable[[], object], state: ServerState, say: Callable[[str], None]) -> None:
+def rebuild(
+    build: Callable[[], object],
+    state: ServerState,
+    say: Callable[[str], None],
+    after: Callable[[], object] | None = None,
+) -> None:
     """Build once; publish success or the problems to the browser and the terminal.
 
+    `after` runs once the browser has been told to reload (the search index is updated
+    there, so that an edit shows without waiting for it).
     Nothing a build raises stops the server: content errors are shown with their location,
     anything else as an internal error (with `--debug`, `lessonpress` prints its traceback).
     """
@@ -130,6 +137,11 @@ def rebuild(build: Callable[[], object], state: ServerState, say: Callable[[str]
         return
     say("rebuilt; reloading the browser")
     state.publish(())
+    if after is not None:
+        try:
+            after()
+        except Exception as exc:  # the pages are fine; only search lags, and the next build retries
+            say(f"search index not updated: {type(exc).__name__}: {exc}")
 
 
 def _failed(problems: tuple[Problem, ...], state: ServerState, say: Callable[[str], None]) -> None:

@@ -48,9 +48,12 @@ def check_output_folder(root: Path, out: Path) -> None:
             )
 
 
-def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
+def publish(files: list[OutputFile], out: Path, search: bool = True, defer_search: bool = False) -> int:
     """Write `files` as the complete new content of `out`; return how many files changed.
 
+    With `defer_search`, a search index that needs rebuilding is not waited for: the site
+    is published with its previous index, marked stale, and update_search_index() brings
+    it up to date later (`serve` does this after reloading the browser).
     Call it while holding build_lock(out): it removes the leftovers of killed builds.
     """
     out = out.resolve()
@@ -61,16 +64,54 @@ def publish(files: list[OutputFile], out: Path, search: bool = True) -> int:
     indexer = None
     try:
         # Pagefind indexes (on its own cores) while the site is assembled.
-        indexer = _SearchIndexer(files, stage, out) if search else None
+        indexer = _SearchIndexer(files, stage, out, defer_search) if search else None
         changed = _assemble(files, stage, out)
         if indexer is not None:
             indexer.finish()
         _swap(stage, out)
+        if indexer is not None and indexer.process is not None:
+            _stale_marker(out).unlink(missing_ok=True)  # the new index matches the new pages
     finally:
         if indexer is not None:
             indexer.stop()
         shutil.rmtree(stage, ignore_errors=True)  # after a swap, this is the old site
     return len(changed)
+
+
+def update_search_index(out: Path) -> bool:
+    """Rebuild the search index of the site in `out` if a deferred publish left it stale.
+
+    Returns whether it did. Call it while holding build_lock(out). The new index replaces
+    the old one in one step; until then readers search the previous index, which still
+    matches every page except the ones just edited.
+    """
+    out = out.resolve()
+    if not _stale_marker(out).exists() or not out.is_dir():
+        return False
+    index = out / SEARCH_DIR
+    pages = [
+        OutputFile(str(path.relative_to(out)), path.read_bytes())
+        for path in sorted(out.rglob("*.html"))
+        if index not in path.parents
+    ]
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-search-", dir=out.parent))
+    try:
+        indexer = _SearchIndexer(pages, work, out, defer=False, reuse=False)
+        try:
+            indexer.finish()
+        finally:
+            indexer.stop()
+        if (work / SEARCH_DIR).is_dir():
+            _swap(work / SEARCH_DIR, index)
+        _stale_marker(out).unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return True
+
+
+def _stale_marker(out: Path) -> Path:
+    """Present while the search index of `out` may lag behind its pages."""
+    return out.parent / f".{out.name}.search-stale"
 
 
 def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> list[str]:
@@ -91,19 +132,29 @@ def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> list[str]
 class _SearchIndexer:
     """Pagefind's static search index for the new site, built in the background.
 
-    When no page differs from the previous site, its index is reused as it is. Otherwise
-    Pagefind starts at once on lean copies of the pages (see search_documents) and writes
-    into the stage; finish() waits for it and keeps unchanged index files as they were.
+    When no page differs from the previous site (and its index is not stale), the index is
+    reused as it is. Otherwise Pagefind starts at once on lean copies of the pages (see
+    search_documents) and writes into the stage; finish() waits for it and keeps unchanged
+    index files as they were. With `defer`, the previous index is kept and marked stale.
     """
 
-    def __init__(self, files: list[OutputFile], stage: Path, previous: Path) -> None:
+    def __init__(
+        self, files: list[OutputFile], stage: Path, previous: Path, defer: bool, reuse: bool = True
+    ) -> None:
         self.stage = stage
         self.old = previous / SEARCH_DIR
+        self.marker = _stale_marker(previous)
         self.process: subprocess.Popen[bytes] | None = None
         self.documents: Path | None = None
         pages = [f for f in files if f.dest_path.endswith(".html")]
-        self.reuse = self.old.is_dir() and all(_same_content(previous / f.dest_path, f.data) for f in pages)
-        if self.reuse:
+        self.reuse = (
+            reuse
+            and self.old.is_dir()
+            and not self.marker.exists()
+            and all(_same_content(previous / f.dest_path, f.data) for f in pages)
+        )
+        self.defer = defer and not self.reuse and self.old.is_dir()  # a first index is waited for
+        if self.reuse or self.defer:
             return
         try:
             import pagefind_bin  # ships the binary; calling it directly saves a Python start-up
@@ -128,7 +179,11 @@ class _SearchIndexer:
 
     def finish(self) -> None:
         """Wait for the index; raise OSError if Pagefind failed."""
-        if self.reuse:
+        if self.defer:
+            self.marker.touch()  # before the swap: a stale index is never left unmarked
+        if self.reuse or self.defer:
+            if not self.old.is_dir():
+                return
             for path in self.old.rglob("*"):
                 dest = self.stage / SEARCH_DIR / path.relative_to(self.old)
                 if path.is_dir():
