@@ -48,6 +48,12 @@ def test_a_document_is_the_marked_element_without_wordless_markup() -> None:
         assert dropped not in text
 
 
+def test_every_marked_element_of_a_page_is_kept() -> None:
+    page = b"<body><div data-pagefind-body>first</div><p>between</p><section data-pagefind-body>second"
+    text = search_documents([OutputFile("x.html", page)])["x.html"]
+    assert b"first" in text and b"second" in text and b"between" not in text
+
+
 def test_without_any_marked_page_every_page_is_indexed_whole() -> None:
     pages = [OutputFile("index.html", b"<html><body>Home</body></html>"), OutputFile("b.html", b"<p>B</p>")]
     assert search_documents(pages) == {f.dest_path: f.data for f in pages}

@@ -214,38 +214,41 @@ _UNINDEXED = re.compile(rb"<(math|script|style)\b.*?</\1>|</?span\b[^>]*>", re.S
 
 
 def search_documents(files: list[OutputFile]) -> dict[str, bytes]:
-    """What Pagefind should index, by path: each page cut down to its data-pagefind-body element.
+    """What Pagefind should index, by path: each page cut down to its data-pagefind-body elements.
 
-    Pagefind reads only that element when a site marks one, but it parses whole pages, and
-    highlighted code and MathML make up most of a post's bytes. Giving it the element alone,
-    without the markup that holds no words (spans, math, scripts), takes a third off its time
-    and indexes the same text, images and anchors under the same URLs. Pages without the element are
-    left out, as Pagefind would; if no page has one, every page is indexed whole.
+    Pagefind reads only those elements when a site marks any, but it parses whole pages,
+    and highlighted code and MathML make up most of a post's bytes. Giving it the elements
+    alone, without the markup that holds no words (spans, math, scripts), takes a third off
+    its time and indexes the same text, images and anchors under the same URLs. Pages
+    without such an element are left out, as Pagefind would; if no page has one, every page
+    is indexed whole.
     """
     pages = {f.dest_path: f.data for f in files if f.dest_path.endswith(".html")}
     documents = {}
     for dest_path, data in pages.items():
-        body = _search_root(data)
-        if body is None:
+        bodies = _search_roots(data)
+        if not bodies:
             continue
         lang = _LANG.search(data)
         head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"en") + b'"><head>'
-        documents[dest_path] = head + b'<meta charset="utf-8"></head><body>' + body + b"</body></html>"
+        documents[dest_path] = head + b'<meta charset="utf-8"></head><body>' + bodies + b"</body></html>"
     return documents or pages
 
 
-def _search_root(page: bytes) -> bytes | None:
-    """The element marked data-pagefind-body, stripped of markup that holds no words."""
-    start = _SEARCH_ROOT.search(page)
-    if start is None:
-        return None
-    tag = re.escape(start.group(1))
-    depth = 1
-    for match in re.finditer(rb"<(/?)" + tag + rb"\b[^>]*>", page[start.end() :], re.I):
-        depth += -1 if match.group(1) else 1
-        if depth == 0:
-            return _UNINDEXED.sub(b"", page[start.start() : start.end() + match.end()])
-    return _UNINDEXED.sub(b"", page[start.start() :])
+def _search_roots(page: bytes) -> bytes:
+    """The elements marked data-pagefind-body, stripped of markup that holds no words."""
+    found = []
+    position = 0
+    while start := _SEARCH_ROOT.search(page, position):
+        closing = re.compile(rb"<(/?)" + re.escape(start.group(1)) + rb"\b[^>]*>", re.I)
+        depth, position = 1, len(page)
+        for match in closing.finditer(page, start.end()):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                position = match.end()
+                break
+        found.append(_UNINDEXED.sub(b"", page[start.start() : position]))
+    return b"".join(found)
 
 
 def _relink_unchanged(new: Path, old: Path) -> None:
