@@ -30,6 +30,13 @@ ZOO = {
         # %% second
         print("only in the second cell")
     """,
+    "lessons/z/unseeded.py": """
+        # %% draws
+        import random
+        import numpy as np
+        import torch
+        print(random.random(), np.random.rand(), torch.rand(1).item(), torch.get_num_threads())
+    """,
     "lessons/z/figures.py": """
         import matplotlib.pyplot as plt
         # %% twice
@@ -328,3 +335,24 @@ def test_reads_are_recorded_for_the_cache(zoo: dict) -> None:  # type: ignore[ty
     reads = dict(zoo["results"]["lessons/z/leak_b.py"].reads)
     assert "lessons/z/data.txt" in reads
     assert "lessons/z/helper_mod.py" in dict(zoo["results"]["lessons/z/errors.py"].reads)
+
+
+def test_lean_workers_give_the_same_results(zoo: dict) -> None:  # type: ignore[type-arg]
+    """A worker that imports nothing ahead (one lesson per worker) must not change a single
+    byte: seeds, thread counts and plt.show() snapshots are set up when the lesson imports
+    numpy, torch and pyplot itself."""
+    from lessonpress.execute import WorkerPool
+
+    names = ["unseeded", "figures", "display", "capture"]
+    project = load_project(zoo["root"])
+    lessons = [project.lessons[f"lessons/z/{name}.py"] for name in names]
+    pool = WorkerPool(lean=True)
+    try:
+        lean = execute(zoo["root"], lessons, {"*": 120.0}, RunOptions(jobs=2, use_cache=False), pool=pool)
+    finally:
+        pool.close()
+    for name in names:
+        path = f"lessons/z/{name}.py"
+        assert lean.results[path].cells == zoo["results"][path].cells, name
+        assert lean.results[path].values == zoo["results"][path].values, name
+    assert len(lean.results["lessons/z/unseeded.py"].cells[0].output.split()) == 4

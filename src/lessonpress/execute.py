@@ -105,10 +105,15 @@ def execute(
 
 
 class WorkerPool:
-    """Warm lesson workers that outlive one build (`serve` keeps them between rebuilds)."""
+    """Warm lesson workers that outlive one build (`serve` keeps them between rebuilds).
 
-    def __init__(self) -> None:
+    `lean` workers import nothing ahead of the lesson (for a build where each worker runs
+    one lesson, so that nothing is shared by forking).
+    """
+
+    def __init__(self, lean: bool = False) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="lessonpress-run-"))
+        self.lean = lean
         self._idle: list[_ForkServer | _FreshInterpreter] = []
         self._lock = threading.Lock()
 
@@ -116,7 +121,7 @@ class WorkerPool:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        return _new_runner(self.scratch)
+        return _new_runner(self.scratch, self.lean)
 
     def release(self, runner: _ForkServer | _FreshInterpreter) -> None:
         if getattr(runner, "ready", True):
@@ -152,7 +157,8 @@ def _run_all(
     done: list[LessonResult] = []
     lock = threading.Lock()
     own_pool = pool is None
-    pool = pool or WorkerPool()
+    # Preimporting torch pays off only when a worker forks it for several lessons.
+    pool = pool or WorkerPool(lean=len(lessons) <= workers)
 
     def serve() -> None:
         runner = pool.acquire()
@@ -210,9 +216,9 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _new_runner(scratch: Path) -> _ForkServer | _FreshInterpreter:
+def _new_runner(scratch: Path, lean: bool = False) -> _ForkServer | _FreshInterpreter:
     if hasattr(os, "fork") and hasattr(os, "pidfd_open") and not os.environ.get("LESSONPRESS_NO_FORK"):
-        return _ForkServer(scratch)
+        return _ForkServer(scratch, lean)
     return _FreshInterpreter(scratch)
 
 
@@ -239,12 +245,12 @@ def _read_result(
 
 
 class _ForkServer:
-    """A warm worker process with torch and matplotlib imported; forks a child per lesson."""
+    """A worker process (with torch and matplotlib imported, unless lean) that forks a child per lesson."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, lean: bool = False) -> None:
         self.log = tempfile.TemporaryFile(dir=scratch)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lessonpress.runner", "--worker"],
+            [sys.executable, "-m", "lessonpress.runner", "--worker", *(["--lean"] if lean else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,

@@ -10,6 +10,7 @@ import __future__
 
 import ast
 import hashlib
+import importlib.abc
 import io
 import json
 import os
@@ -21,6 +22,7 @@ import sys
 import time
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,16 +54,20 @@ def preimport() -> None:
         pass
 
 
-def worker_main() -> None:
+def worker_main(lean: bool = False) -> None:
     """Serve jobs from stdin until it closes: fork a child per job, reply with how it ended.
 
+    A `lean` worker imports nothing ahead: when each worker runs one lesson, importing
+    torch in the worker only to fork once costs what the lesson's own import would, plus
+    the modules it never uses (a plain `python lesson.py` imports only what it needs).
     The worker notices the build going away by its stdin closing, even mid-job (see _wait).
     PR_SET_PDEATHSIG is no use here: it fires when the *thread* that started the worker ends,
     and a pool's workers outlive the build thread that started them.
     """
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from imports must not corrupt the protocol
-    preimport()
+    if not lean:
+        preimport()
     preloaded = frozenset(sys.modules)  # a lesson's own imports are whatever is added to this
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
@@ -204,21 +210,75 @@ def _isolate(path: Path, threads: int) -> None:
     import random
 
     random.seed(SEED)
-    try:
-        import numpy
 
+    def seed_numpy(numpy: Any) -> None:
         numpy.random.seed(SEED)
-    except ImportError:
-        pass
-    try:
-        import torch
 
+    def seed_torch(torch: Any) -> None:
         torch.random.default_generator.manual_seed(SEED)  # CPU; skips CUDA's lazy-init bookkeeping
         if torch.cuda.is_available():
             torch.cuda.manual_seed_all(SEED)
         torch.set_num_threads(max(1, threads))
-    except ImportError:
-        pass
+
+    # Seeded now if the worker imported them, else the moment the lesson does: either way
+    # the lesson starts from the same state.
+    after_import("numpy", seed_numpy)
+    after_import("torch", seed_torch)
+
+
+def after_import(name: str, callback: Callable[[types.ModuleType], None]) -> None:
+    """Call `callback(module)` now if `name` is imported, else right after it is."""
+    if name in sys.modules:
+        callback(sys.modules[name])
+        return
+    for finder in sys.meta_path:
+        if isinstance(finder, _PostImportHooks):
+            finder.hooks[name] = callback
+            return
+    sys.meta_path.insert(0, _PostImportHooks({name: callback}))
+
+
+class _PostImportHooks(importlib.abc.MetaPathFinder):
+    """Runs a callback once a module has been executed (the finder asks the others for it)."""
+
+    def __init__(self, hooks: dict[str, Callable[[types.ModuleType], None]]) -> None:
+        self.hooks = hooks
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in self.hooks:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _HookedLoader(spec.loader, self.hooks.pop(fullname))
+        return spec
+
+
+class _HookedLoader(importlib.abc.Loader):
+    """A module's own loader, with a callback after the module has run."""
+
+    def __init__(self, loader: Any, callback: Callable[[types.ModuleType], None]) -> None:
+        self._loader = loader
+        self._callback = callback
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__loader__ = self._loader  # the module keeps its real loader (resources, source)
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        self._callback(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
 
 
 def _fresh_main(path: Path) -> dict[str, Any]:
@@ -470,11 +530,12 @@ class _FigureCapture:
     """Snapshots of figures: at every plt.show() and for figures still open when a cell ends."""
 
     def __init__(self) -> None:
+        self.taken: list[Figure] = []
+        after_import("matplotlib.pyplot", self._patch_show)  # a lesson without plots never imports it
+
+    def _patch_show(self, plt: Any) -> None:
         import functools
 
-        import matplotlib.pyplot as plt
-
-        self.taken: list[Figure] = []
         original = plt.show
 
         @functools.wraps(original)
@@ -487,6 +548,8 @@ class _FigureCapture:
         self.taken = []
 
     def snapshot_open(self, close: bool) -> None:
+        if "matplotlib.pyplot" not in sys.modules:
+            return
         import matplotlib.pyplot as plt
         from matplotlib._pylab_helpers import Gcf
 
@@ -531,12 +594,11 @@ def _alt_text(figure: Any) -> str:
 def main() -> None:
     """`python -m lessonpress.runner --worker` or `--job FILE` (a fresh interpreter per lesson)."""
     if sys.argv[1:2] == ["--worker"]:
-        worker_main()
+        worker_main(lean=sys.argv[2:3] == ["--lean"])
     elif sys.argv[1:2] == ["--job"]:
-        preimport()
-        run_job(json.loads(Path(sys.argv[2]).read_text()))
+        run_job(json.loads(Path(sys.argv[2]).read_text()))  # imports what the lesson imports
     else:
-        raise SystemExit("usage: python -m lessonpress.runner --worker | --job FILE")
+        raise SystemExit("usage: python -m lessonpress.runner --worker [--lean] | --job FILE")
 
 
 if __name__ == "__main__":
