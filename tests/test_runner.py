@@ -11,6 +11,7 @@ import pytest
 
 from lessonpress.execute import RunOptions, execute
 from lessonpress.load import load_project
+from lessonpress.render import run_time
 
 from .conftest import write_project
 
@@ -355,4 +356,6 @@ def test_lean_workers_give_the_same_results(zoo: dict) -> None:  # type: ignore[
         path = f"lessons/z/{name}.py"
         assert lean.results[path].cells == zoo["results"][path].cells, name
         assert lean.results[path].values == zoo["results"][path].values, name
+        # importing torch and matplotlib in the lesson is not counted in its run cost
+        assert run_time(lean.results[path].cpu_seconds) == run_time(zoo["results"][path].cpu_seconds), name
     assert len(lean.results["lessons/z/unseeded.py"].cells[0].output.split()) == 4

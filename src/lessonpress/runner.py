@@ -10,6 +10,7 @@ import __future__
 
 import ast
 import hashlib
+import importlib
 import importlib.abc
 import io
 import json
@@ -38,20 +39,19 @@ for _name in __future__.all_feature_names:
 # ---------------------------------------------------------------- worker (parent of children)
 
 
+# What a warm worker imports once for all its lessons (without running any torch op).
+SHARED_MODULES = ("numpy", "matplotlib", "matplotlib.pyplot", "torch", "torch._dynamo", "torch.optim")
+
+
 def preimport() -> None:
     """Import what every lesson needs once, without running any torch op (fork safety)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot
-    import numpy  # noqa: F401
-
-    try:
-        import torch
-        import torch._dynamo
-        import torch.optim  # noqa: F401
-    except ImportError:
-        pass
+    for name in SHARED_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        if name == "matplotlib":
+            sys.modules[name].use("Agg")
 
 
 def worker_main(lean: bool = False) -> None:
@@ -166,6 +166,10 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
     reads = _record_reads(root / "lessons")
     namespace = _fresh_main(path)
     figures = _FigureCapture()
+    # CPU time spent importing what a warm worker shares is not the lesson's cost: leave it
+    # out in a lean worker too, so both report the same run cost.
+    for name in SHARED_MODULES:
+        _import_hooks().timed.add(name)
     cells = []
     started, cpu_started = time.perf_counter(), _cpu_time()
     future_flags = 0
@@ -185,7 +189,7 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         _values(namespace),
         seconds,
         _hash_reads(root, reads, path, preloaded),
-        cpu_seconds=_cpu_time() - cpu_started,
+        cpu_seconds=_cpu_time() - cpu_started - _import_hooks().import_seconds,
     )
     _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -230,24 +234,34 @@ def after_import(name: str, callback: Callable[[types.ModuleType], None]) -> Non
     """Call `callback(module)` now if `name` is imported, else right after it is."""
     if name in sys.modules:
         callback(sys.modules[name])
-        return
+    else:
+        _import_hooks().after[name] = callback
+
+
+def _import_hooks() -> _ImportHooks:
+    """The finder in sys.meta_path that watches imports for this lesson process."""
     for finder in sys.meta_path:
-        if isinstance(finder, _PostImportHooks):
-            finder.hooks[name] = callback
-            return
-    sys.meta_path.insert(0, _PostImportHooks({name: callback}))
+        if isinstance(finder, _ImportHooks):
+            return finder
+    hooks = _ImportHooks()
+    sys.meta_path.insert(0, hooks)
+    return hooks
 
 
-class _PostImportHooks(importlib.abc.MetaPathFinder):
-    """Runs a callback once a module has been executed (the finder asks the others for it)."""
+class _ImportHooks(importlib.abc.MetaPathFinder):
+    """Watches the imports of chosen modules: a callback once one has run (`after`), and
+    the CPU time spent importing others (`timed`, outermost imports only)."""
 
-    def __init__(self, hooks: dict[str, Callable[[types.ModuleType], None]]) -> None:
-        self.hooks = hooks
+    def __init__(self) -> None:
+        self.after: dict[str, Callable[[types.ModuleType], None]] = {}
+        self.timed: set[str] = set()
+        self.import_seconds = 0.0
+        self.depth = 0
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname not in self.hooks:
+        if fullname not in self.after and fullname not in self.timed:
             return None
-        for finder in sys.meta_path:
+        for finder in sys.meta_path:  # ask the others, then wrap what they found
             if finder is self or not hasattr(finder, "find_spec"):
                 continue
             spec = finder.find_spec(fullname, path, target)
@@ -256,16 +270,16 @@ class _PostImportHooks(importlib.abc.MetaPathFinder):
         else:
             return None
         if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _HookedLoader(spec.loader, self.hooks.pop(fullname))
+            spec.loader = _HookedLoader(spec.loader, self)
         return spec
 
 
 class _HookedLoader(importlib.abc.Loader):
-    """A module's own loader, with a callback after the module has run."""
+    """A module's own loader, watched by _ImportHooks."""
 
-    def __init__(self, loader: Any, callback: Callable[[types.ModuleType], None]) -> None:
+    def __init__(self, loader: Any, hooks: _ImportHooks) -> None:
         self._loader = loader
-        self._callback = callback
+        self._hooks = hooks
 
     def create_module(self, spec: Any) -> Any:
         return self._loader.create_module(spec)
@@ -274,8 +288,19 @@ class _HookedLoader(importlib.abc.Loader):
         module.__loader__ = self._loader  # the module keeps its real loader (resources, source)
         if module.__spec__ is not None:
             module.__spec__.loader = self._loader
-        self._loader.exec_module(module)
-        self._callback(module)
+        hooks, name = self._hooks, module.__name__
+        timed = name in hooks.timed and hooks.depth == 0
+        hooks.depth += 1
+        started = _cpu_time() if timed else 0.0
+        try:
+            self._loader.exec_module(module)
+        finally:
+            hooks.depth -= 1
+            if timed:
+                hooks.import_seconds += _cpu_time() - started
+        callback = hooks.after.pop(name, None)
+        if callback is not None:
+            callback(module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
