@@ -63,9 +63,19 @@ def publish(files: list[OutputFile], out: Path, search: bool = True, defer_searc
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     indexer = None
     try:
+        # Pages are compared with the old site once, for the index and for assembling.
+        same = {
+            f.dest_path: _same_content(out / f.dest_path, f.data)
+            for f in files
+            if f.dest_path.endswith(".html")
+        }
         # Pagefind indexes (on its own cores) while the site is assembled.
-        indexer = _SearchIndexer(files, stage, out, defer_search) if search else None
-        changed = _assemble(files, stage, out)
+        indexer = (
+            _SearchIndexer(files, stage, out, pages_changed=not all(same.values()), defer=defer_search)
+            if search
+            else None
+        )
+        changed = _assemble(files, stage, out, same)
         if indexer is not None:
             indexer.finish()
         _swap(stage, out)
@@ -96,7 +106,7 @@ def update_search_index(out: Path) -> bool:
     ]
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-search-", dir=out.parent))
     try:
-        indexer = _SearchIndexer(pages, work, out, defer=False, reuse=False)
+        indexer = _SearchIndexer(pages, work, out, pages_changed=True, defer=False)
         try:
             indexer.finish()
         finally:
@@ -114,14 +124,18 @@ def _stale_marker(out: Path) -> Path:
     return out.parent / f".{out.name}.search-stale"
 
 
-def _assemble(files: list[OutputFile], stage: Path, previous: Path) -> list[str]:
-    """Put every file in `stage`, linking unchanged ones from `previous`; return the changed."""
+def _assemble(files: list[OutputFile], stage: Path, previous: Path, known: dict[str, bool]) -> list[str]:
+    """Put every file in `stage`, linking unchanged ones from `previous`; return the changed.
+
+    `known` says, for files already compared with `previous`, whether they are the same.
+    """
     changed = []
     for file in files:
         dest = stage / file.dest_path
         dest.parent.mkdir(parents=True, exist_ok=True)
         old = previous / file.dest_path
-        if _same_content(old, file.data):
+        same = known[file.dest_path] if file.dest_path in known else _same_content(old, file.data)
+        if same:
             os.link(old, dest)  # same inode: mtime and content untouched
             continue
         dest.write_bytes(file.data)
@@ -139,20 +153,14 @@ class _SearchIndexer:
     """
 
     def __init__(
-        self, files: list[OutputFile], stage: Path, previous: Path, defer: bool, reuse: bool = True
+        self, files: list[OutputFile], stage: Path, previous: Path, pages_changed: bool, defer: bool
     ) -> None:
         self.stage = stage
         self.old = previous / SEARCH_DIR
         self.marker = _stale_marker(previous)
         self.process: subprocess.Popen[bytes] | None = None
         self.documents: Path | None = None
-        pages = [f for f in files if f.dest_path.endswith(".html")]
-        self.reuse = (
-            reuse
-            and self.old.is_dir()
-            and not self.marker.exists()
-            and all(_same_content(previous / f.dest_path, f.data) for f in pages)
-        )
+        self.reuse = not pages_changed and self.old.is_dir() and not self.marker.exists()
         self.defer = defer and not self.reuse and self.old.is_dir()  # a first index is waited for
         if self.reuse or self.defer:
             return
