@@ -185,3 +185,23 @@ def test_page_memo_keeps_only_the_last_builds_pages(tmp_path: Path) -> None:
     third: PageMemo[int] = PageMemo(path, "v1")
     assert third.get(b"a", lambda d: made.append(d) or 9) == 9  # "a" was not in the last build
     assert PageMemo(path, "v2").get(b"bb", lambda d: 7) == 7  # another version trusts nothing
+
+
+def test_the_work_done_while_lessons_run_has_finished_when_they_have(root: Path) -> None:
+    """The build imports renderers in a thread while lessons run; rendering must not begin
+    before that thread is done (importing a module from two threads at once can fail)."""
+    import threading
+
+    from lessonpress.execute import execute
+    from lessonpress.load import load_project
+
+    done = threading.Event()
+
+    def slow_imports() -> None:
+        time.sleep(2)
+        done.set()
+
+    project = load_project(root)
+    lessons = [project.lessons["lessons/b/b.py"]]
+    execute(root, lessons, {"*": 60.0}, RunOptions(jobs=1, use_cache=False), while_running=slow_imports)
+    assert done.is_set()

@@ -74,8 +74,8 @@ def execute(
     """Run every lesson that has no valid cache entry; return all results.
 
     `while_running` is started in a thread when some lesson has to run (the build uses the
-    wait to import what rendering needs). `pool` lends warm workers; without one, workers
-    are started for this call and stopped at its end.
+    wait to import what rendering needs); it has finished when this returns. `pool` lends
+    warm workers; without one, workers are started for this call and stopped at its end.
     """
     progress = progress or _Quiet()
     cache = LessonCache(root, options.use_cache)
@@ -95,12 +95,18 @@ def execute(
     cached = frozenset(results)
     # Longest first (by last recorded duration), so the slowest lesson never starts last.
     misses.sort(key=lambda lesson: -(cache.last_seconds(lesson.src_path) or 0.0))
+    meanwhile = None
     if misses and while_running is not None:
-        threading.Thread(target=while_running, daemon=True).start()
+        meanwhile = threading.Thread(target=while_running, daemon=True)
+        meanwhile.start()
     for result in _run_all(root, misses, timeouts, options, progress, pool):
         lesson = next(m for m in misses if m.src_path == result.lesson_path)
         digests[result.lesson_path] = cache.store(lesson, result)
         results[result.lesson_path] = result
+    if meanwhile is not None:
+        # The caller would otherwise import the same modules while this thread is half-way
+        # through them (pygments.formatters then failed with an ImportError).
+        meanwhile.join()
     return Execution(results, cached, digests)
 
 
