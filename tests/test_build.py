@@ -180,12 +180,19 @@ def test_expected_error_that_does_not_raise_fails(project) -> None:  # type: ign
 
 def test_unknown_value_is_an_error_with_line(project) -> None:  # type: ignore[no-untyped-def]
     root = project(
-        {"posts/a.md": post(body="Loss: {value}`l.py:final_los:.2f`"), "lessons/a/l.py": "final_loss = 0.5\n"}
+        {
+            "posts/a.md": post(body="Loss: {value}`l.py:final_los:.2f`\n\nHistory: {value}`l.py:history`"),
+            "lessons/a/l.py": "i = 3\nfinal_loss = 0.5\nhistory = {'loss': [0.9, 0.5]}\n",
+        }
     )
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert (
-        "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?" in result.stderr
+        "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?\n" in result.stderr
+    )
+    assert (
+        "posts/a.md:9: error: 'history' in lesson l.py is a dict: only numbers, strings, "
+        "one-element tensors and lists of them can be quoted" in result.stderr
     )
 
 

@@ -30,6 +30,11 @@ ZOO = {
         print("\\x1b[31mred\\x1b[0m plain")
         # %% second
         print("only in the second cell")
+        # %% paths
+        import json
+        warnings.warn_explicit("from a library", UserWarning, json.__file__, 1)
+        print(__file__)
+        json.__file__
     """,
     "lessons/z/unseeded.py": """
         # %% draws
@@ -227,6 +232,15 @@ def test_carriage_returns_and_ansi_codes_are_resolved(zoo: dict) -> None:  # typ
     assert "progress 100%" in text.splitlines()
     assert "progress 0%" not in text
     assert "\x1b" not in text and "red plain" in text
+
+
+def test_pages_show_no_absolute_paths_of_this_machine(zoo: dict) -> None:  # type: ignore[type-arg]
+    order, paths = cell(zoo, "capture", "order"), cell(zoo, "capture", "paths")
+    assert "\ncapture.py:6: UserWarning: four" in "\n" + order.output
+    assert "json/__init__.py:1: UserWarning: from a library" in paths.output
+    assert paths.output.splitlines()[-1] == "capture.py"
+    assert paths.display == "'json/__init__.py'"
+    assert str(zoo["root"]) not in order.output + paths.output + paths.display
 
 
 def test_each_cell_gets_its_own_output(zoo: dict) -> None:  # type: ignore[type-arg]

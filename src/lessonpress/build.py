@@ -283,14 +283,21 @@ def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Pr
 
 def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
     name = lesson_name(ref.lesson_path)
-    if ref.name not in result.values:
-        close = sorted(
-            v for v in result.values if ref.name.lower() in v.lower() or v.lower() in ref.name.lower()
+    if ref.name in result.unquotable:
+        kind = result.unquotable[ref.name]
+        message = (
+            f"{ref.name!r} in lesson {name} is a {kind}: only numbers, strings, one-element "
+            "tensors and lists of them can be quoted; assign the number you mean to a module-level variable"
         )
+        return [Problem(ref.post_path, ref.line, message)]
+    if ref.name not in result.values:
+        import difflib
+
+        close = difflib.get_close_matches(ref.name, [*result.values, *result.unquotable], n=3)
         hint = (
-            f"; did you mean {', '.join(close[:3])}?"
+            f"; did you mean {', '.join(close)}?"
             if close
-            else " (only module-level numbers, strings and one-element tensors can be quoted)"
+            else " (only module-level numbers, strings, one-element tensors and lists of them can be quoted)"
         )
         return [Problem(ref.post_path, ref.line, f"lesson {name} has no value {ref.name!r}{hint}")]
     try:

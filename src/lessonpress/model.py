@@ -194,6 +194,7 @@ class LessonResult:
     reads: tuple[tuple[str, str], ...] = ()  # (project-relative path, sha256)
     failure: str | None = None  # crash, timeout: the lesson did not finish
     cpu_seconds: float = 0.0  # what the run cost, shown on the post (steadier than wall time)
+    unquotable: dict[str, str] = field(default_factory=dict)  # other module-level names: type name
 
     @property
     def failed(self) -> bool:

@@ -190,6 +190,7 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         seconds,
         _hash_reads(root, reads, path, preloaded),
         cpu_seconds=_cpu_time() - cpu_started - _import_hooks().import_seconds,
+        unquotable=_unquotable(namespace),
     )
     _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -375,10 +376,33 @@ def _run_cell(
             error = _cell_error(exc, path, root, cell)
             stop = not cell.expect_error
         figures.snapshot_open(close=True)
+    roots = _path_roots(path, root)
+    text = _short_paths(captured.text, roots)
+    display = None if display is None else _short_paths(display, roots)
     result = CellResult(
-        cell.name, captured.text, display, tuple(figures.taken), error, captured.truncated, cell.expect_error
+        cell.name, text, display, tuple(figures.taken), error, captured.truncated, cell.expect_error
     )
     return result, future_flags, stop
+
+
+def _path_roots(path: Path, root: Path) -> list[str]:
+    """Folders whose absolute paths a page should not show, longest first, each ending in '/'."""
+    folders = {str(path.parent.resolve()), str(root.resolve())}
+    folders.update(entry for entry in sys.path if os.path.isabs(entry))
+    prefixes = {folder.rstrip(os.sep) + os.sep for folder in folders}
+    return sorted((p for p in prefixes if len(p) > 1), key=len, reverse=True)
+
+
+def _short_paths(text: str, roots: list[str]) -> str:
+    """Absolute paths written relative to the lesson's folder, the project or an import root.
+
+    A warning names its source by absolute path ('/home/me/blog/lessons/fit/train.py:12:
+    UserWarning', or a file in site-packages); the page shows 'train.py:12' and
+    'torch/nn/functional.py:5', so it does not depend on where the project or Python lives.
+    """
+    for prefix in roots:
+        text = text.replace(prefix, "")
+    return text
 
 
 def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> tuple[str | None, int]:
@@ -460,6 +484,15 @@ def _values(namespace: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _unquotable(namespace: dict[str, Any]) -> dict[str, str]:
+    """The type of every other module-level name, so that quoting one gets a clear error."""
+    return {
+        name: type(value).__name__
+        for name, value in namespace.items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType) and _plain(value) is None
+    }
+
+
 def _plain(value: Any) -> Any:
     """Builtin types only (np.float64 is a float subclass: unpickling it would import NumPy)."""
     for kind in (bool, int, float, complex):
@@ -535,8 +568,14 @@ def _temp_file() -> int:
 
 
 def _text_stream(fd: int) -> io.TextIOWrapper:
-    raw = io.FileIO(fd, "w", closefd=False)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
+    """A stream on `fd` that is line-buffered, as Python's stdout is on a terminal.
+
+    Every finished line reaches the fd at once, so it lands in order with what C code and
+    child processes write there; unbuffered writes would cost a system call per `print`
+    argument, which made a lesson printing millions of lines several times slower.
+    """
+    buffer = io.BufferedWriter(io.FileIO(fd, "w", closefd=False))
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="backslashreplace", line_buffering=True)
 
 
 def clean_output(text: str) -> str:
