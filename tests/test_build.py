@@ -188,7 +188,8 @@ def test_unknown_value_is_an_error_with_line(project) -> None:  # type: ignore[n
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert (
-        "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?\n" in result.stderr
+        "posts/a.md:7: error: lesson l.py has no value 'final_los'; did you mean final_loss?\n"
+        in result.stderr
     )
     assert (
         "posts/a.md:9: error: 'history' in lesson l.py is a dict: only numbers, strings, "
@@ -254,7 +255,9 @@ def test_same_named_lessons_of_one_post_get_their_own_files(project) -> None:  #
     )
     root = project(
         {
-            "posts/a.md": post("A", "1.1", "```{lesson} train.py#plot\n```\n\n```{lesson} ../b/train.py#plot\n```\n"),
+            "posts/a.md": post(
+                "A", "1.1", "```{lesson} train.py#plot\n```\n\n```{lesson} ../b/train.py#plot\n```\n"
+            ),
             "lessons/a/train.py": plot.format(top=1, title="from a"),
             "lessons/b/train.py": plot.format(top=-1, title="from b"),
         }

@@ -151,7 +151,9 @@ def test_link_check_rescans_only_changed_pages_and_still_finds_new_breaks(root: 
     path = root / "posts" / "a.md"
     path.write_text(path.read_text() + "\nSee [the other post](../nowhere/).\n")
     report = build(root, root / "site", RunOptions(jobs=1))
-    assert [w.message for w in report.warnings] == ["broken link: ../nowhere/ points to a missing page or file"]
+    assert [w.message for w in report.warnings] == [
+        "broken link: ../nowhere/ points to a missing page or file"
+    ]
     assert report.warnings[0].path == "posts/a.md"
 
     # The memo on disk now knows every page of the site: scanning them again makes nothing.
@@ -205,3 +207,34 @@ def test_the_work_done_while_lessons_run_has_finished_when_they_have(root: Path)
     lessons = [project.lessons["lessons/b/b.py"]]
     execute(root, lessons, {"*": 60.0}, RunOptions(jobs=1, use_cache=False), while_running=slow_imports)
     assert done.is_set()
+
+
+@pytest.mark.parametrize("name", ["PyYAML", "pyyaml", "Pygments", "typing-extensions", "markdown_it_py"])
+def test_package_versions_match_the_installed_distributions(name: str) -> None:
+    from importlib import metadata
+
+    from lessonpress.cache import package_version
+
+    assert package_version(name) == metadata.version(name)
+
+
+def test_a_prose_edit_does_not_parse_yaml_again(tmp_path: Path) -> None:
+    """Front matter and site.yaml are remembered by text: only changed YAML is parsed."""
+    import yaml
+
+    root = write_project(tmp_path, {**FILES, "site.yaml": "title: Memo\n"})
+    rebuild(root)
+    calls: list[str] = []
+    real = yaml.safe_load
+    try:
+        yaml.safe_load = lambda text: calls.append(text) or real(text)  # type: ignore[assignment]
+        post_a = root / "posts" / "a.md"
+        post_a.write_text(post_a.read_text() + "\nMore prose.\n")
+        rebuild(root)
+        assert calls == []
+        post_a.write_text(post_a.read_text().replace('title: "A"', 'title: "A, renamed"'))
+        rebuild(root)
+        assert len(calls) == 1 and "A, renamed" in calls[0]
+    finally:
+        yaml.safe_load = real  # type: ignore[assignment]
+    assert "A, renamed" in (root / "site" / "posts" / "a" / "index.html").read_text()

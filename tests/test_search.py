@@ -17,7 +17,7 @@ from .conftest import post, write_project
 
 PAGE = (
     b'<!DOCTYPE html><html lang="de"><head><title>T</title><script>var x = "<span>";</script></head>'
-    b'<body><header><nav>Site menu words</nav></header>'
+    b"<body><header><nav>Site menu words</nav></header>"
     b'<main><article class="post" data-pagefind-body><h1>Gradient <em>descent</em></h1>'
     b'<div class="inner"><article>nested article text</article></div>'
     b'<p>Prose about <span class="k">learning</span> rates.</p>'
@@ -40,7 +40,12 @@ def test_a_document_is_the_marked_element_without_wordless_markup() -> None:
     assert list(documents) == ["posts/a/index.html"]  # unmarked pages are left out, as Pagefind would
     text = documents["posts/a/index.html"]
     assert text.startswith(b'<!DOCTYPE html><html lang="de">')
-    for kept in (b"Gradient <em>descent</em>", b"learning rates", b"optimizer.zero_grad()", b"After the figure"):
+    for kept in (
+        b"Gradient <em>descent</em>",
+        b"learning rates",
+        b"optimizer.zero_grad()",
+        b"After the figure",
+    ):
         assert kept in text
     assert b"nested article text" in text  # the element ends at its own closing tag, not the first one
     assert b'<img src="fig.png" alt="A loss curve">' in text  # Pagefind takes its image from here

@@ -25,7 +25,7 @@ from .model import (
 )
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
-from .write import build_lock, check_output_folder, publish, update_search_index
+from .write import build_lock, check_output_folder, lean_page, publish, update_search_index
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,12 @@ def build(
     update_search() makes it afterwards.
     """
     check_output_folder(root, out)
-    project = load_project(root)
     pages = PageCache(root, options.use_cache)
+    project = load_project(root, pages.yaml)
     posts = parse_posts(
-        project.posts, project.lessons, ParseMemo(root if options.use_cache else None, pages.formulas)
+        project.posts,
+        project.lessons,
+        ParseMemo(root if options.use_cache else None, pages.formulas, pages.yaml),
     )
     execution = run_lessons(project, posts, options, progress, pool=pool)
     check_results(posts, project.lessons, execution.results)
@@ -81,7 +83,10 @@ def build(
         )
     )
     with build_lock(out, on_wait=on_wait):
-        changed = publish(files, out, defer_search=defer_search)
+        changed = publish(
+            files, out, defer_search=defer_search, lean=lambda page: pages.search_pages.get(page, lean_page)
+        )
+    pages.search_pages.save()
     return BuildReport(len(posts), execution, changed, tuple(links.result()))
 
 
@@ -127,12 +132,14 @@ class _Background:
 
 def check(root: Path, options: RunOptions, progress: Progress | None = None) -> CheckReport:
     """Everything `build` verifies, for every lesson, collecting all problems; writes no site."""
-    project = load_project(root)
     pages = PageCache(root, options.use_cache)
+    project = load_project(root, pages.yaml)
     posts, problems = collect_posts(
-        project.posts, project.lessons, ParseMemo(root if options.use_cache else None, pages.formulas)
+        project.posts,
+        project.lessons,
+        ParseMemo(root if options.use_cache else None, pages.formulas, pages.yaml),
     )
-    problems.extend(p for post in project.posts for p in unknown_field_problems(post))
+    problems.extend(p for post in project.posts for p in unknown_field_problems(post, pages.yaml))
     execution = run_lessons(project, posts, options, progress, everything=True)
     found = result_problems(posts, project.lessons, execution.results)
     problems.extend(found)

@@ -25,28 +25,36 @@ CACHE_DIR = ".lessonpress-cache"
 RUNNER_VERSION = "1"
 CACHE_FORMAT = "2"  # bump when _Entry changes
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 def package_version(name: str) -> str | None:
     """The installed version of a distribution, read from its dist-info folder name.
 
     importlib.metadata would do, but importing it costs more than a whole no-change rebuild
-    may spend; the folder name (PEP 376/427) carries the same version.
+    may spend; the folder name (PEP 376/427) carries the same version. Names compare as
+    PEP 503 normalizes them: "PyYAML" finds pyyaml-6.0.4.dist-info.
     """
+    wanted = _normalized(name)
     for entry in sys.path:
-        folder = Path(entry or ".")
         try:
-            found = sorted(folder.glob(f"{name}-*.dist-info"))
+            names = sorted(os.listdir(entry or "."))
         except OSError:
             continue
-        if found:
-            return found[0].name[len(name) + 1 : -len(".dist-info")]
+        for folder in names:
+            distribution, _, version = folder.removesuffix(".dist-info").partition("-")
+            if folder.endswith(".dist-info") and _normalized(distribution) == wanted:
+                return version
     from importlib import metadata
 
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _normalized(name: str) -> str:
+    return name.replace("-", "_").replace(".", "_").lower()
 
 
 def environment_key() -> str:
@@ -91,18 +99,25 @@ class PageCache:
         self.folder = root / CACHE_DIR / "pages" if root is not None and enabled else None
         self.code_key = code_key()
         folder = root / CACHE_DIR if root is not None and enabled else None
-        self.highlights = TextMemo(
+        self.highlights: TextMemo[str] = TextMemo(
             folder / "highlighted.pickle" if folder else None, f"pygments {package_version('pygments')}"
         )
-        self.formulas = TextMemo(
+        self.formulas: TextMemo[str] = TextMemo(
             folder / "mathml.pickle" if folder else None, f"latex2mathml {package_version('latex2mathml')}"
         )
+        self.yaml: TextMemo[Any] = TextMemo(
+            folder / "yaml.pickle" if folder else None, f"pyyaml {package_version('PyYAML')}"
+        )
         self.link_scans: PageMemo[Any] = PageMemo(folder / "links.pickle" if folder else None, self.code_key)
+        self.search_pages: PageMemo[bytes | None] = PageMemo(
+            folder / "search-pages.pickle" if folder else None, self.code_key
+        )
 
     def save_memos(self) -> None:
-        """Write the highlighting and MathML memos, if they learned anything."""
+        """Write the highlighting, MathML and YAML memos, if they learned anything."""
         self.highlights.save()
         self.formulas.save()
+        self.yaml.save()
 
     def get_or_make(self, name: str, key: str, make):  # type: ignore[no-untyped-def]
         """The cached files for `name` if `key` matches, else `make()` (then cached)."""
@@ -120,8 +135,8 @@ class PageCache:
         return files
 
 
-class TextMemo:
-    """A persistent memo of a pure text function (LaTeX -> MathML, code -> HTML).
+class TextMemo(Generic[V]):
+    """A persistent memo of a pure text function (LaTeX -> MathML, code -> HTML, YAML -> data).
 
     Loaded on first use only, so a build that renders nothing never reads it.
     """
@@ -129,10 +144,10 @@ class TextMemo:
     def __init__(self, path: Path | None, version: str) -> None:
         self.path = path
         self.version = version
-        self._data: dict[str, str] | None = None
+        self._data: dict[str, V] | None = None
         self._dirty = False
 
-    def _entries(self) -> dict[str, str]:
+    def _entries(self) -> dict[str, V]:
         if self._data is None:
             self._data = {}
             if self.path is not None and self.path.is_file():
@@ -142,7 +157,7 @@ class TextMemo:
                     self._data = {}
         return self._data
 
-    def get(self, text: str, make: Callable[[], str]) -> str:
+    def get(self, text: str, make: Callable[[], V]) -> V:
         """`make()`, or its remembered result for the same `text` and library version."""
         key = digest(self.version, text)
         entries = self._entries()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import ContentError
 from .model import ModuleOutline, SiteConfig
+
+if TYPE_CHECKING:
+    from .cache import TextMemo
 
 CONFIG_NAME = "site.yaml"
 _KNOWN_KEYS = {
@@ -23,12 +24,40 @@ _KNOWN_KEYS = {
 }
 
 
-def load_config(root: Path) -> SiteConfig:
+class YamlError(Exception):
+    """Text that is not valid YAML: `line` (0-based, None if unknown) and what is wrong."""
+
+    def __init__(self, line: int | None, problem: str) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
+def load_yaml(text: str, memo: TextMemo[Any] | None = None) -> Any:
+    """yaml.safe_load, remembered by text in `memo`: a build that finds the YAML of site.yaml
+    and of every front matter unchanged (a prose edit) does not even import PyYAML."""
+    if memo is None:
+        return _safe_load(text)
+    return memo.get(text, lambda: _safe_load(text))
+
+
+def _safe_load(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlError(mark.line if mark is not None else None, problem) from None
+
+
+def load_config(root: Path, yaml_memo: TextMemo[Any] | None = None) -> SiteConfig:
     """Load `root/site.yaml`, or defaults when there is none."""
     path = root / CONFIG_NAME
     if not path.is_file():
         return SiteConfig()
-    data = _read_yaml(path)
+    data = _read_yaml(path, yaml_memo)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ContentError.at(
@@ -48,13 +77,12 @@ def load_config(root: Path) -> SiteConfig:
     )
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, memo: TextMemo[Any] | None) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        data = load_yaml(path.read_text(encoding="utf-8"), memo)
+    except YamlError as exc:
+        line = exc.line + 1 if exc.line is not None else 1
+        raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {exc.problem}") from None
     except UnicodeDecodeError as exc:
         raise ContentError.at(CONFIG_NAME, 1, f"not UTF-8 text: {exc.reason}") from None
     if data is None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import load_config
 from .errors import ContentError, Problem
 from .model import Cell, Lesson, PostSource, Project
+
+if TYPE_CHECKING:
+    from .cache import TextMemo
 
 THEME_DIR = Path(__file__).parent / "theme"
 _CELL_HEADER = re.compile(r"^# ?%%(?!%)(.*)$")
@@ -17,10 +21,13 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SETUP_CELL = "setup"
 
 
-def load_project(root: Path) -> Project:
-    """Read everything the build needs; collect every problem before failing."""
+def load_project(root: Path, yaml_memo: TextMemo[Any] | None = None) -> Project:
+    """Read everything the build needs; collect every problem before failing.
+
+    `yaml_memo` remembers parsed YAML by text (see config.load_yaml).
+    """
     problems: list[Problem] = []
-    config = load_config(root)
+    config = load_config(root, yaml_memo)
     posts = _collect(problems, _load_posts, root)
     lessons = _collect(problems, _load_lessons, root)
     if problems:

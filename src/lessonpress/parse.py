@@ -10,9 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .cache import CACHE_DIR, TextMemo, code_key, digest, write_atomic
+from .config import YamlError, load_yaml
 from .errors import ContentError, Problem
 from .model import Lesson, LessonRef, ParsedPost, PostMeta, PostSource, ValueRef
 
@@ -40,12 +39,15 @@ DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
 class ParseMemo:
     """Parsed posts by content, so an unchanged post is not tokenized again (tokens not kept)."""
 
-    def __init__(self, root: Path | None, formulas: TextMemo | None = None) -> None:
+    def __init__(
+        self, root: Path | None, formulas: TextMemo[str] | None = None, yaml: TextMemo[Any] | None = None
+    ) -> None:
         self.path = root / CACHE_DIR / "parsed.pickle" if root is not None else None
         self.code_key = code_key()
         self.entries: dict[str, ParsedPost] = {}
         self.used: dict[str, ParsedPost] = {}
         self.formulas = formulas or TextMemo(None, "")
+        self.yaml = yaml
         if self.path is not None and self.path.is_file():
             try:
                 self.entries = pickle.loads(self.path.read_bytes())
@@ -69,6 +71,8 @@ class ParseMemo:
 
     def save(self) -> None:
         self.formulas.save()
+        if self.yaml is not None:
+            self.yaml.save()
         if self.path is not None and self.used != self.entries:
             write_atomic(self.path, pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -106,7 +110,7 @@ def collect_posts(
             continue
         try:
             md = md or _new_markdown()
-            parsed.append(parse_post(md, post, lessons, memo.formulas))
+            parsed.append(parse_post(md, post, lessons, memo.formulas, memo.yaml))
             memo.put(parsed[-1])
         except ContentError as exc:
             problems.extend(exc.problems)
@@ -116,12 +120,15 @@ def collect_posts(
 
 
 def with_tokens(
-    parsed: ParsedPost, lessons: dict[str, Lesson], formulas: TextMemo | None = None
+    parsed: ParsedPost,
+    lessons: dict[str, Lesson],
+    formulas: TextMemo[str] | None = None,
+    yaml: TextMemo[Any] | None = None,
 ) -> ParsedPost:
     """A memoized post tokenized again (for rendering)."""
     if parsed.tokens:
         return parsed
-    return parse_post(_new_markdown(), parsed.source, lessons, formulas)
+    return parse_post(_new_markdown(), parsed.source, lessons, formulas, yaml)
 
 
 def _new_markdown() -> Any:
@@ -131,7 +138,11 @@ def _new_markdown() -> Any:
 
 
 def parse_post(
-    md: Any, post: PostSource, lessons: dict[str, Lesson], formulas: TextMemo | None = None
+    md: Any,
+    post: PostSource,
+    lessons: dict[str, Lesson],
+    formulas: TextMemo[str] | None = None,
+    yaml: TextMemo[Any] | None = None,
 ) -> ParsedPost:
     """Tokenize one post and resolve its front matter, directives and roles."""
     tokens = md.parse(post.text, {})
@@ -142,7 +153,7 @@ def parse_post(
             "missing front matter: start the post with a "
             "'---' line, YAML fields (title, date, ...), and '---'",
         )
-    meta = parse_front_matter(post.src_path, tokens[0].content)
+    meta = parse_front_matter(post.src_path, tokens[0].content, yaml)
     if not any(t.type != "front_matter" for t in tokens):
         raise ContentError.at(
             post.src_path,
@@ -171,16 +182,13 @@ def parse_post(
     return ParsedPost(post, meta, tuple(tokens), end, tuple(lesson_refs), tuple(value_refs))
 
 
-def parse_front_matter(src_path: str, text: str) -> PostMeta:
+def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = None) -> PostMeta:
     """Validate the YAML front matter of a post (the first line of YAML is file line 2)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        raise ContentError.at(
-            src_path, line, f"invalid YAML front matter: {getattr(exc, 'problem', None) or exc}"
-        ) from None
+        data = load_yaml(text, memo)
+    except YamlError as exc:
+        line = exc.line + 2 if exc.line is not None else 1
+        raise ContentError.at(src_path, line, f"invalid YAML front matter: {exc.problem}") from None
     if not isinstance(data, dict):
         raise ContentError.at(src_path, 2, "front matter must be YAML fields like 'title: ...'")
     title = data.get("title")
@@ -197,14 +205,14 @@ def parse_front_matter(src_path: str, text: str) -> PostMeta:
     )
 
 
-def unknown_field_problems(post: PostSource) -> list[Problem]:
+def unknown_field_problems(post: PostSource, memo: TextMemo[Any] | None = None) -> list[Problem]:
     """Front matter fields lessonpress does not know, usually typos (`summery:`); for `check`."""
     match = re.match(r"---[ \t]*\n(.*?)\n---[ \t]*(\n|$)", post.text, re.DOTALL)
     if match is None:
         return []
     try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+        data = load_yaml(match.group(1), memo)
+    except YamlError:
         return []  # reported by parse_front_matter
     if not isinstance(data, dict):
         return []

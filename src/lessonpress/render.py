@@ -205,7 +205,7 @@ class _LazyRenderer:
     ) -> list[OutputFile]:
         from .parse import with_tokens
 
-        post = with_tokens(ordered[index], self.project.lessons, self.cache.formulas)
+        post = with_tokens(ordered[index], self.project.lessons, self.cache.formulas, self.cache.yaml)
         return render_post(
             self.project,
             self.site,

@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,8 +48,17 @@ def check_output_folder(root: Path, out: Path) -> None:
             )
 
 
-def publish(files: list[OutputFile], out: Path, search: bool = True, defer_search: bool = False) -> int:
+def publish(
+    files: list[OutputFile],
+    out: Path,
+    search: bool = True,
+    defer_search: bool = False,
+    lean: Callable[[bytes], bytes | None] | None = None,
+) -> int:
     """Write `files` as the complete new content of `out`; return how many files changed.
+
+    `lean` makes a page's copy for the search index (see search_documents); a build passes
+    one that remembers the copies of unchanged pages.
 
     With `defer_search`, a search index that needs rebuilding is not waited for: the site
     is published with its previous index, marked stale, and update_search_index() brings
@@ -71,7 +80,7 @@ def publish(files: list[OutputFile], out: Path, search: bool = True, defer_searc
         }
         # Pagefind indexes (on its own cores) while the site is assembled.
         indexer = (
-            _SearchIndexer(files, stage, out, pages_changed=not all(same.values()), defer=defer_search)
+            _SearchIndexer(files, stage, out, not all(same.values()), defer_search, lean or lean_page)
             if search
             else None
         )
@@ -106,7 +115,7 @@ def update_search_index(out: Path) -> bool:
     ]
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-search-", dir=out.parent))
     try:
-        indexer = _SearchIndexer(pages, work, out, pages_changed=True, defer=False)
+        indexer = _SearchIndexer(pages, work, out, pages_changed=True, defer=False, lean=lean_page)
         try:
             indexer.finish()
         finally:
@@ -153,7 +162,13 @@ class _SearchIndexer:
     """
 
     def __init__(
-        self, files: list[OutputFile], stage: Path, previous: Path, pages_changed: bool, defer: bool
+        self,
+        files: list[OutputFile],
+        stage: Path,
+        previous: Path,
+        pages_changed: bool,
+        defer: bool,
+        lean: Callable[[bytes], bytes | None],
     ) -> None:
         self.stage = stage
         self.old = previous / SEARCH_DIR
@@ -169,7 +184,7 @@ class _SearchIndexer:
         except ImportError:
             return
         self.documents = Path(tempfile.mkdtemp(prefix=f"{stage.name}-search-", dir=stage.parent))
-        for dest_path, data in search_documents(files).items():
+        for dest_path, data in search_documents(files, lean).items():
             path = self.documents / dest_path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -221,7 +236,9 @@ _LANG = re.compile(rb"<html\b[^>]*?\slang=\"([^\"]*)\"")
 _UNINDEXED = re.compile(rb"<(math|script|style)\b.*?</\1>|</?span\b[^>]*>", re.S | re.I)
 
 
-def search_documents(files: list[OutputFile]) -> dict[str, bytes]:
+def search_documents(
+    files: list[OutputFile], lean: Callable[[bytes], bytes | None] | None = None
+) -> dict[str, bytes]:
     """What Pagefind should index, by path: each page cut down to its data-pagefind-body elements.
 
     Pagefind reads only those elements when a site marks any, but it parses whole pages,
@@ -234,13 +251,20 @@ def search_documents(files: list[OutputFile]) -> dict[str, bytes]:
     pages = {f.dest_path: f.data for f in files if f.dest_path.endswith(".html")}
     documents = {}
     for dest_path, data in pages.items():
-        bodies = _search_roots(data)
-        if not bodies:
-            continue
-        lang = _LANG.search(data)
-        head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"en") + b'"><head>'
-        documents[dest_path] = head + b'<meta charset="utf-8"></head><body>' + bodies + b"</body></html>"
+        document = (lean or lean_page)(data)
+        if document is not None:
+            documents[dest_path] = document
     return documents or pages
+
+
+def lean_page(page: bytes) -> bytes | None:
+    """The page cut down to its data-pagefind-body elements, or None if it has none."""
+    bodies = _search_roots(page)
+    if not bodies:
+        return None
+    lang = _LANG.search(page)
+    head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"en") + b'"><head>'
+    return head + b'<meta charset="utf-8"></head><body>' + bodies + b"</body></html>"
 
 
 def _search_roots(page: bytes) -> bytes:

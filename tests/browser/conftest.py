@@ -18,8 +18,14 @@ from .support import ARTIFACTS, SUB_PATH, base_path, built_site, find_chromium, 
 # Flags for a closed network: without the background-networking ones Chromium's own outgoing
 # connections (updates, sync, QUIC probes) are refused here and can show up as failed requests.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
 
@@ -40,8 +46,10 @@ def origin(site: Path) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     chromium = find_chromium()
     require(chromium, "Chromium not found (/usr/bin/chromium): run scripts/install-browser.sh")
-    require(importlib.util.find_spec("playwright") is not None,
-            "the playwright package is not installed (pip install playwright)")
+    require(
+        importlib.util.find_spec("playwright") is not None,
+        "the playwright package is not installed (pip install playwright)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -77,8 +85,10 @@ class PageWatch:
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught exception: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.url} ({request.failure})"))
+        page.on(
+            "requestfailed",
+            lambda request: self.problems.append(f"request failed: {request.url} ({request.failure})"),
+        )
         page.on("response", self._response)
 
     def _console(self, message: Any) -> None:

@@ -48,12 +48,13 @@ def load_images(page: Any) -> list[dict[str, Any]]:
     for index in range(images.count()):
         images.nth(index).scroll_into_view_if_needed()
     page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
-    page.evaluate("() => Promise.all(Array.from(document.images).map("
-                  "img => img.decode().catch(() => null)))")
+    page.evaluate("() => Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null)))")
     page.evaluate("() => window.scrollTo(0, 0)")
-    return page.evaluate("() => Array.from(document.images).map(img => ("
-                         "{src: img.currentSrc || img.src, naturalWidth: img.naturalWidth,"
-                         " naturalHeight: img.naturalHeight, alt: img.getAttribute('alt')}))")
+    return page.evaluate(
+        "() => Array.from(document.images).map(img => ("
+        "{src: img.currentSrc || img.src, naturalWidth: img.naturalWidth,"
+        " naturalHeight: img.naturalHeight, alt: img.getAttribute('alt')}))"
+    )
 
 
 def read_everything(page: Any) -> None:
@@ -85,8 +86,9 @@ def search_for(page: Any, query: str, mount: str = "/") -> None:
         page.wait_for_timeout(500)  # the UI is drawn by script after load
     if box.count() == 0:
         link = page.locator("a[href*='search']").first
-        assert link.count() > 0, ("no Pagefind search box (.pagefind-ui__search-input) on the "
-                                  "index and no link to a search page")
+        assert link.count() > 0, (
+            "no Pagefind search box (.pagefind-ui__search-input) on the index and no link to a search page"
+        )
         link.click()
         page.wait_for_load_state("load")
     box.first.wait_for(state="visible")

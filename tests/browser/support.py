@@ -75,12 +75,27 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # The repo itself is the root, so its lesson cache serves every later build and check.
         site = tmp_path_factory.mktemp("series") / "site"
         result = subprocess.run(
-            [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(REPO),
-             "--out", str(site), "--quiet"],
-            check=False, capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": ""})
+            [
+                sys.executable,
+                "-m",
+                "lessonpress.cli",
+                "build",
+                "--root",
+                str(REPO),
+                "--out",
+                str(site),
+                "--quiet",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "GITHUB_ACTIONS": ""},
+        )
         if result.returncode != 0:
-            pytest.fail(f"lessonpress build failed (exit {result.returncode}):\n{result.stdout}\n"
-                        f"{result.stderr}", pytrace=False)
+            pytest.fail(
+                f"lessonpress build failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}",
+                pytrace=False,
+            )
     _built["site"] = site
     return site
 
@@ -107,7 +122,7 @@ class _Handler(SimpleHTTPRequestHandler):
     def _strip_mount(self, path: str) -> str | None:
         for mount in sorted(self.mounts, key=len, reverse=True):
             if path.startswith(mount):
-                return "/" + path[len(mount):]
+                return "/" + path[len(mount) :]
         return None
 
     def translate_path(self, path: str) -> str:

@@ -18,8 +18,10 @@ BLOCKING = ("serious", "critical")
 
 @pytest.fixture(scope="module")
 def axe() -> Any:
-    require(importlib.util.find_spec("axe_playwright_python") is not None,
-            "axe-playwright-python is not installed (pip install axe-playwright-python)")
+    require(
+        importlib.util.find_spec("axe_playwright_python") is not None,
+        "axe-playwright-python is not installed (pip install axe-playwright-python)",
+    )
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()
@@ -28,8 +30,12 @@ def axe() -> Any:
 def _describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes", [])
     plural = "s" if len(nodes) != 1 else ""
-    lines = [(f"[{violation.get('impact')}] {violation['id']}: {violation.get('help')} "
-              f"({len(nodes)} element{plural}; {violation.get('helpUrl')})")]
+    lines = [
+        (
+            f"[{violation.get('impact')}] {violation['id']}: {violation.get('help')} "
+            f"({len(nodes)} element{plural}; {violation.get('helpUrl')})"
+        )
+    ]
     for node in nodes[:5]:
         summary = " ".join((node.get("failureSummary") or "").split())
         lines.append(f"    {node.get('target')} {node.get('html', '')[:120]}")
@@ -39,8 +45,9 @@ def _describe(violation: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("where", ["index", "post", "search"])
-def test_no_serious_accessibility_violations(watched: Any, axe: Any, artifacts: Path,
-                                             where: str, scheme: str) -> None:
+def test_no_serious_accessibility_violations(
+    watched: Any, axe: Any, artifacts: Path, where: str, scheme: str
+) -> None:
     page, _ = watched(color_scheme=scheme)
     if where == "search":  # the index with the results for "learning rate" showing
         search_for(page, "learning rate")
@@ -61,7 +68,9 @@ def test_scroll_boxes_are_keyboard_reachable_at_360px(watched: Any, axe: Any) ->
     page, _ = watched(viewport={"width": 360, "height": 740})
     open_post(page)
     read_everything(page)
-    only = {"runOnly": {"type": "rule", "values": ["scrollable-region-focusable"]},
-            "resultTypes": ["violations"]}
+    only = {
+        "runOnly": {"type": "rule", "values": ["scrollable-region-focusable"]},
+        "resultTypes": ["violations"],
+    }
     violations = axe.run(page, options=only).response.get("violations", [])
     assert not violations, "post 1.2 at 360 px:\n" + "\n".join(map(_describe, violations))

@@ -43,9 +43,8 @@ def test_page_declares_an_icon_that_loads(watched: Any, where: str) -> None:
     sub-path site), which logs a console error on every page."""
     page, _ = watched()
     (open_index if where == "index" else open_post)(page)
-    icons = page.evaluate("() => Array.from(document.querySelectorAll('link[rel~=icon]'),"
-                          " link => link.href)")
-    assert icons, f"the {where} page has no <link rel=\"icon\">"
+    icons = page.evaluate("() => Array.from(document.querySelectorAll('link[rel~=icon]'), link => link.href)")
+    assert icons, f'the {where} page has no <link rel="icon">'
     for icon in icons:
         if icon.startswith("data:"):
             continue
@@ -70,10 +69,12 @@ def test_math_is_rendered(watched: Any) -> None:
     page, _ = watched()
     follow_to_post(page)
     open_solutions(page)
-    boxes = page.evaluate("() => Array.from(document.querySelectorAll('math')).map(m => {"
-                          " const r = m.getBoundingClientRect();"
-                          " return {width: r.width, height: r.height,"
-                          "         text: m.textContent.trim()}; })")
+    boxes = page.evaluate(
+        "() => Array.from(document.querySelectorAll('math')).map(m => {"
+        " const r = m.getBoundingClientRect();"
+        " return {width: r.width, height: r.height,"
+        "         text: m.textContent.trim()}; })"
+    )
     assert boxes, "post 1.2 has no <math> elements (math should be MathML)"
     flat = [box["text"][:40] for box in boxes if box["width"] <= 0 or box["height"] <= 0]
     assert not flat, f"{len(flat)} of {len(boxes)} <math> elements have no rendered size: {flat}"
@@ -153,8 +154,10 @@ def test_no_sideways_scrolling_at_360px(watched: Any, artifacts: Path, where: st
     read_everything(page)
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
-        pytest.fail(f"{where} scrolls sideways at 360 px: scrollWidth {width[0]} > {width[1]}; "
-                    f"too wide: {too_wide(page)}")
+        pytest.fail(
+            f"{where} scrolls sideways at 360 px: scrollWidth {width[0]} > {width[1]}; "
+            f"too wide: {too_wide(page)}"
+        )
     page.screenshot(path=str(artifacts / f"{where}-360px.png"), full_page=True)
 
 
@@ -162,8 +165,10 @@ def test_no_post_scrolls_sideways_at_360px(watched: Any) -> None:
     """Every post linked from the index, with its solutions open."""
     page, _ = watched(viewport=PHONE)
     open_index(page)
-    posts = page.evaluate("() => [...new Set(Array.from(document.querySelectorAll('main a[href]'),"
-                          " a => a.href).filter(h => /\\/posts\\/[^/]+\\/$/.test(h)))]")
+    posts = page.evaluate(
+        "() => [...new Set(Array.from(document.querySelectorAll('main a[href]'),"
+        " a => a.href).filter(h => /\\/posts\\/[^/]+\\/$/.test(h)))]"
+    )
     assert len(posts) > 1, "the index links to no posts"
     wide = []
     for url in posts:
@@ -228,11 +233,15 @@ def test_404_page(watched: Any, site: Path) -> None:
     response = page.goto(f"{mount}no/such/page/")
     assert response is not None and response.status == 404
     page.wait_for_load_state("load")
-    expected = re.compile(r"(HTTP 404|console error: Failed to load resource: the server responded "
-                          r"with a status of 404).*no/such/page")
+    expected = re.compile(
+        r"(HTTP 404|console error: Failed to load resource: the server responded "
+        r"with a status of 404).*no/such/page"
+    )
     watch.problems = [problem for problem in watch.problems if not expected.match(problem)]
-    styled = page.evaluate("() => Array.from(document.styleSheets).some(s => s.href && "
-                           "s.href.endsWith('style.css') && s.cssRules.length > 0)")
+    styled = page.evaluate(
+        "() => Array.from(document.styleSheets).some(s => s.href && "
+        "s.href.endsWith('style.css') && s.cssRules.length > 0)"
+    )
     assert styled, "the 404 page's stylesheet did not load at a nested URL"
     home = page.locator("a.site-title")
     if home.count() == 0:
@@ -247,10 +256,13 @@ def test_post_reads_without_javascript(watched: Any) -> None:
     """JavaScript only adds copy buttons, the theme toggle and search."""
     page, _ = watched(java_script_enabled=False)
     follow_to_post(page)
-    assert page.locator("button.theme-toggle:visible").count() == 0, \
+    assert page.locator("button.theme-toggle:visible").count() == 0, (
         "the theme toggle shows without JavaScript, where it cannot work"
-    math = page.evaluate("() => Array.from(document.querySelectorAll('math'))"
-                         ".filter(m => m.getBoundingClientRect().width > 0).length")
+    )
+    math = page.evaluate(
+        "() => Array.from(document.querySelectorAll('math'))"
+        ".filter(m => m.getBoundingClientRect().width > 0).length"
+    )
     assert math > 0, "no rendered math without JavaScript"
     assert page.locator("pre .k, pre .kn, pre .nb").count() > 0, "no static syntax highlighting"
     details = page.locator("details > summary")
