@@ -238,3 +238,14 @@ def test_a_prose_edit_does_not_parse_yaml_again(tmp_path: Path) -> None:
     finally:
         yaml.safe_load = real  # type: ignore[assignment]
     assert "A, renamed" in (root / "site" / "posts" / "a" / "index.html").read_text()
+
+
+def test_package_versions_follow_installs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lessonpress.cache import package_version
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "fake_pkg-1.0.dist-info").mkdir()
+    assert package_version("Fake-Pkg") == "1.0"
+    (tmp_path / "fake_pkg-1.0.dist-info").rename(tmp_path / "fake_pkg-2.0.dist-info")
+    os.utime(tmp_path, ns=(0, time.time_ns() + 10**9))  # the folder's mtime, as an install changes it
+    assert package_version("fake-pkg") == "2.0"

@@ -8,6 +8,7 @@ half-written entry behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -35,22 +36,39 @@ def package_version(name: str) -> str | None:
     may spend; the folder name (PEP 376/427) carries the same version. Names compare as
     PEP 503 normalizes them: "PyYAML" finds pyyaml-6.0.4.dist-info.
     """
-    wanted = _normalized(name)
-    for entry in sys.path:
-        try:
-            names = sorted(os.listdir(entry or "."))
-        except OSError:
-            continue
-        for folder in names:
-            distribution, _, version = folder.removesuffix(".dist-info").partition("-")
-            if folder.endswith(".dist-info") and _normalized(distribution) == wanted:
-                return version
+    found = _installed(tuple((entry, _mtime(entry or ".")) for entry in sys.path)).get(_normalized(name))
+    if found is not None:
+        return found
     from importlib import metadata
 
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+@functools.lru_cache(maxsize=4)
+def _installed(folders: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    """Distribution versions by normalized name, first on sys.path first. Keyed by the
+    folders' mtimes, which change when a package is installed or removed."""
+    versions: dict[str, str] = {}
+    for entry, _ in folders:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                distribution, _, version = folder.removesuffix(".dist-info").partition("-")
+                versions.setdefault(_normalized(distribution), version)
+    return versions
+
+
+def _mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _normalized(name: str) -> str:
