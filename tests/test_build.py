@@ -274,3 +274,20 @@ def test_same_named_lessons_of_one_post_get_their_own_files(project) -> None:  #
     for name in ("a-train.py", "b-train.py", "a-train.ipynb", "b-train.ipynb"):
         assert f'href="{name}"' in html
     assert not (folder / "train.py").exists()
+
+
+def test_byte_order_marks_are_ignored(project) -> None:  # type: ignore[no-untyped-def]
+    """Files saved by editors that write a UTF-8 BOM build like any other."""
+    bom = b"\xef\xbb\xbf"
+    root = project(
+        {
+            "site.yaml": bom + b"title: Marked\n",
+            "posts/a.md": bom + post(body="```{lesson} l.py#c\n```\n\nx is {value}`l.py:x`.").encode(),
+            "lessons/a/l.py": bom + b"x = 3\n# %% c\nprint('x', x)\n",
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    page = (root / "site" / "posts" / "a" / "index.html").read_text()
+    assert "<title>A post · Marked" in page and 'x is <span class="lesson-value">3</span>' in page
+    assert "\ufeff" not in page

@@ -79,7 +79,7 @@ def load_config(root: Path, yaml_memo: TextMemo[Any] | None = None) -> SiteConfi
 
 def _read_yaml(path: Path, memo: TextMemo[Any] | None) -> dict[str, Any]:
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"), memo)
+        data = load_yaml(path.read_text(encoding="utf-8-sig"), memo)
     except YamlError as exc:
         line = exc.line + 1 if exc.line is not None else 1
         raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {exc.problem}") from None
@@ -93,7 +93,7 @@ def _read_yaml(path: Path, memo: TextMemo[Any] | None) -> dict[str, Any]:
 
 
 def _key_line(path: Path, key: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if line.startswith(f"{key}:"):
             return number
     return 1

@@ -43,10 +43,14 @@ def _collect(problems: list[Problem], loader, root: Path):  # type: ignore[no-un
 
 
 def read_text(path: Path, src_path: str) -> str:
-    """Read UTF-8 text, reporting undecodable bytes with their line."""
+    """Read UTF-8 text, reporting undecodable bytes with their line.
+
+    A byte-order mark (which some Windows editors write) is dropped, as Python drops it
+    from a script: otherwise a post's front matter would not be found.
+    """
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError.at(
