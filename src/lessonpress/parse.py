@@ -437,8 +437,38 @@ def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: Tex
         return convert(latex.strip(), display=mode)
 
     try:
-        return formulas.get(f"{mode}:{latex.strip()}", convert) if formulas else convert()
+        mathml = formulas.get(f"{mode}:{latex.strip()}", convert) if formulas else convert()
     except Exception as exc:  # latex2mathml raises many exception types for bad input
+        reason = _MATH_ERRORS.get(type(exc).__name__, type(exc).__name__)
+        detail = f" ({exc})" if str(exc) else ""
         raise ContentError.at(
-            src_path, line, f"cannot render math ${latex.strip()}$: {type(exc).__name__}: {exc}"
+            src_path, line, f"cannot render math ${latex.strip()}$: {reason}{detail}"
         ) from None
+    unknown = _UNKNOWN_COMMAND.search(mathml)
+    if unknown:
+        raise ContentError.at(
+            src_path,
+            line,
+            f"cannot render math ${latex.strip()}$: unknown command {unknown.group(1)} "
+            "(a typo, or a command latex2mathml does not support)",
+        )
+    return mathml
+
+
+# latex2mathml's exceptions carry no message: say what each one means.
+_MATH_ERRORS = {
+    "NoAvailableTokensError": "it ends too early (a command is missing an argument, or a '}')",
+    "NumeratorNotFoundError": "\\frac has no numerator",
+    "DenominatorNotFoundError": "\\frac has no denominator",
+    "MissingSuperScriptOrSubscriptError": "^ or _ has nothing after it",
+    "DoubleSuperscriptsError": "two superscripts in a row (write x^{ab}, or {x^a}^b)",
+    "DoubleSubscriptsError": "two subscripts in a row (write x_{ab}, or {x_a}_b)",
+    "ExtraLeftOrMissingRightError": "a \\left has no matching \\right",
+    "MissingEndError": "a \\begin{...} has no matching \\end{...}",
+    "InvalidAlignmentError": "an array's column alignment is not l, c or r",
+    "InvalidWidthError": "a width is not a TeX length",
+    "InvalidStyleForGenfracError": "\\genfrac has an invalid style",
+    "LimitsMustFollowMathOperatorError": "\\limits must follow an operator such as \\sum",
+}
+# latex2mathml writes a command it does not know as the element's text: <mi>\alpah</mi>
+_UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
