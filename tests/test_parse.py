@@ -97,7 +97,9 @@ def test_directive_may_reach_other_lesson_folders_inside_lessons() -> None:
         ("{value}`l.py`", 5, "must look like"),
         ("{value}`nope.py:x`", 5, "lesson file 'nope.py' not found"),
         ("{ref}`x`", 5, "unknown role {ref}"),
-        ("$\\frac{1}{$", 5, "cannot render math"),
+        ("$\\frac{1}{$", 5, "cannot render math $\\frac{1}{$: it ends too early"),
+        ("$$\nx^1^2\n$$", 5, "two superscripts in a row"),
+        ("Text\n\n$\\alpah + \\beta$", 7, "unknown command \\alpah"),
     ],
 )
 def test_reference_errors_name_the_post_line(fence: str, line: int, needle: str) -> None:
