@@ -6,6 +6,8 @@ All lessons of the zoo run in one execute() call (one worker start for the modul
 from __future__ import annotations
 
 import struct
+import time
+from pathlib import Path
 
 import pytest
 
@@ -373,3 +375,44 @@ def test_lean_workers_give_the_same_results(zoo: dict) -> None:  # type: ignore[
         # importing torch and matplotlib in the lesson is not counted in its run cost
         assert run_time(lean.results[path].cpu_seconds) == run_time(zoo["results"][path].cpu_seconds), name
     assert len(lean.results["lessons/z/unseeded.py"].cells[0].output.split()) == 4
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The child processes of `pid`, with their state letter (Z: exited, not yet reaped)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found[int(stat.parent.name)] = fields[0]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_workers_reap_their_children_and_kill_strays(tmp_path: Path) -> None:
+    """A worker answers as soon as a lesson's result is written, and still reaps every child
+    and kills what a lesson left running."""
+    from lessonpress.execute import _ForkServer, _job
+    from lessonpress.load import split_cells
+
+    root = write_project(
+        tmp_path, {"lessons/s/stray.py": "import subprocess\nprint(subprocess.Popen(['sleep', '60']).pid)\n"}
+    )
+    lesson = split_cells("lessons/s/stray.py", (root / "lessons/s/stray.py").read_text())
+    worker = _ForkServer(tmp_path, lean=True)
+    try:
+        outputs = [
+            worker.run(_job(root, lesson, tmp_path, 1, RunOptions(), {"*": 60.0}), lesson) for _ in range(4)
+        ]
+        strays = [int(result.cells[0].output) for result in outputs]
+        deadline = time.monotonic() + 5
+        while _children(worker.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _children(worker.process.pid) == {}  # reaped, even with no job coming
+        for stray in strays:
+            state = Path(f"/proc/{stray}/stat")
+            assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    finally:
+        worker.close()

@@ -69,33 +69,59 @@ def worker_main(lean: bool = False) -> None:
     if not lean:
         preimport()
     preloaded = frozenset(sys.modules)  # a lesson's own imports are whatever is added to this
+    exiting: list[int] = []
     protocol.write(json.dumps({"ready": True}) + "\n")
-    for line in sys.stdin:
+    while True:
+        if exiting and not select.select([0], [], [], 0.05)[0]:
+            _reap(exiting)  # while idle; the build sends one job at a time, so none is buffered
+            continue
+        line = sys.stdin.readline()
+        if not line:
+            break
         job = json.loads(line)
-        protocol.write(json.dumps(run_forked(job, protocol.fileno(), preloaded)) + "\n")
+        protocol.write(json.dumps(run_forked(job, protocol.fileno(), preloaded, exiting)) + "\n")
     # Input closed: the build is done with this worker. Skip interpreter teardown, which
     # with torch._dynamo loaded takes about a second and would hold up the build's exit.
     protocol.flush()
     os._exit(0)
 
 
-def run_forked(job: dict[str, Any], protocol_fd: int, preloaded: frozenset[str]) -> dict[str, Any]:
-    """Fork a child for one lesson, wait for it within the timeout, and say how it ended."""
+def run_forked(
+    job: dict[str, Any], protocol_fd: int, preloaded: frozenset[str], exiting: list[int]
+) -> dict[str, Any]:
+    """Fork a child for one lesson, wait for it within the timeout, and say how it ended.
+
+    The child writes a byte on a pipe once its result is on disk, and the reply goes out
+    then: its exit, which unmaps a whole copy of the worker's address space (about 10 ms
+    with torch loaded), happens while the build goes on. `exiting` holds such children
+    until they are reaped.
+    """
+    _reap(exiting)
     started = time.perf_counter()
+    done_read, done_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         code = 1
         try:
             os.close(protocol_fd)
+            os.close(done_read)
             run_job(job, preloaded)
+            os.write(done_write, b".")
             code = 0
         finally:
             os._exit(code)
+    os.close(done_write)
     try:
         os.setpgid(pid, pid)
     except OSError:
         pass
-    status = _wait(pid, job["timeout"])
+    try:
+        status = _wait(pid, done_read, job["timeout"])
+    finally:
+        os.close(done_read)
+    if status[0] == "done":
+        exiting.append(pid)
+        status = ("exited", 0)
     return {
         "id": job["id"],
         "status": status[0],
@@ -104,18 +130,20 @@ def run_forked(job: dict[str, Any], protocol_fd: int, preloaded: frozenset[str])
     }
 
 
-def _wait(pid: int, timeout: float) -> tuple[str, int]:
+def _wait(pid: int, done: int, timeout: float) -> tuple[str, int]:
     """Wait for the child within the timeout; if the build goes away meanwhile, stop everything.
 
-    The build sends nothing while a job runs, so stdin becoming readable means it closed.
+    Returns ("done", 0) when the child reported its result written (it is still exiting),
+    else how it ended. The build sends nothing while a job runs, so stdin becoming readable
+    means it closed.
     """
     pidfd = os.pidfd_open(pid)
     deadline = time.monotonic() + timeout
     try:
         while True:
             remaining = deadline - time.monotonic()
-            ready = select.select([pidfd, 0], [], [], max(remaining, 0))[0] if remaining > 0 else []
-            if not ready or pidfd in ready:
+            ready = select.select([pidfd, done, 0], [], [], max(remaining, 0))[0] if remaining > 0 else []
+            if not ready or pidfd in ready or done in ready:
                 break
             if not os.read(0, 1):  # EOF: the build died (killed, interrupted)
                 _kill_group(pid)
@@ -126,9 +154,23 @@ def _wait(pid: int, timeout: float) -> tuple[str, int]:
         _kill_group(pid)
         os.waitpid(pid, 0)
         return "timeout", -signal.SIGKILL
+    if done in ready and os.read(done, 1) == b".":
+        _kill_group(pid)  # stray grandchildren of the lesson (and the child, on its way out)
+        return "done", 0
     _, raw = os.waitpid(pid, 0)
     _kill_group(pid)  # stray grandchildren of the lesson
     return "exited", os.waitstatus_to_exitcode(raw)
+
+
+def _reap(exiting: list[int]) -> None:
+    """Collect the children that have finished exiting since they reported done."""
+    for pid in list(exiting):
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            finished = pid
+        if finished:
+            exiting.remove(pid)
 
 
 def _kill_group(pid: int) -> None:
