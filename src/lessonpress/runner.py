@@ -429,7 +429,7 @@ def _run_cell(
 
 def _path_roots(path: Path, root: Path) -> list[str]:
     """Folders whose absolute paths a page should not show, longest first, each ending in '/'."""
-    folders = {str(path.parent.resolve()), str(root.resolve())}
+    folders = {str(path.parent), str(path.parent.resolve()), str(root), str(root.resolve())}
     folders.update(entry for entry in sys.path if os.path.isabs(entry))
     prefixes = {folder.rstrip(os.sep) + os.sep for folder in folders}
     return sorted((p for p in prefixes if len(p) > 1), key=len, reverse=True)
