@@ -225,14 +225,15 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         if stop:
             break
     seconds = time.perf_counter() - started
+    values, unquotable = _values(namespace)
     lesson_result = LessonResult(
         job["lesson_path"],
         tuple(cells),
-        _values(namespace),
+        values,
         seconds,
         _hash_reads(root, reads, path, preloaded),
         cpu_seconds=_cpu_time() - cpu_started - _import_hooks().import_seconds,
-        unquotable=_unquotable(namespace),
+        unquotable=unquotable,
     )
     _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -514,25 +515,20 @@ def _chain(te: traceback.TracebackException) -> list[traceback.TracebackExceptio
     return parts
 
 
-def _values(namespace: dict[str, Any]) -> dict[str, Any]:
-    """Module-level values that prose may quote: numbers, strings, and one-element tensors."""
-    values = {}
+def _values(namespace: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Module-level values that prose may quote (numbers, strings, one-element tensors and
+    lists of them), and the type of every other name, so that quoting one gets a clear error."""
+    values: dict[str, Any] = {}
+    unquotable: dict[str, str] = {}
     for name, value in namespace.items():
-        if name.startswith("_"):
+        if name.startswith("_") or isinstance(value, types.ModuleType):
             continue
         plain = _plain(value)
         if plain is not None:
             values[name] = plain
-    return values
-
-
-def _unquotable(namespace: dict[str, Any]) -> dict[str, str]:
-    """The type of every other module-level name, so that quoting one gets a clear error."""
-    return {
-        name: type(value).__name__
-        for name, value in namespace.items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType) and _plain(value) is None
-    }
+        else:
+            unquotable[name] = type(value).__name__
+    return values, unquotable
 
 
 def _plain(value: Any) -> Any:
