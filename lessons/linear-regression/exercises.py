@@ -118,7 +118,9 @@ assert loss.grad_fn is not None and len(autograd_losses) == num_epochs
 # %% solution_4
 features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2): columns x and 1
 normal_solution = torch.linalg.solve(features.T @ features, features.T @ y)  # by hand
-lstsq_solution = torch.linalg.lstsq(features, y).solution  # PyTorch's solver
+# driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
+# so its last digits could change from one run to the next (pytorch#187411)
+lstsq_solution = torch.linalg.lstsq(features, y, driver="gels").solution  # PyTorch's solver
 torch.testing.assert_close(normal_solution, lstsq_solution)
 closed_w, closed_b = lstsq_solution.flatten().tolist()
 closed_loss = ((closed_w * x + closed_b - y) ** 2).mean().item()

@@ -29,7 +29,9 @@ start_b = torch.randn(1)  # so every run below starts from the same line
 
 # The best line for this data: least squares on the columns [x, 1].
 features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-best_w, best_b = torch.linalg.lstsq(features, y).solution.flatten().tolist()
+# driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
+# so its last digits could change from one run to the next (pytorch#187411)
+best_w, best_b = torch.linalg.lstsq(features, y, driver="gels").solution.flatten().tolist()
 best_loss = ((best_w * x + best_b - y) ** 2).mean().item()  # no line does better
 start_w_gap = best_w - start_w.item()  # how far the starting slope is from the best one
 print(f"least-squares line: w* = {best_w:.4f}, b* = {best_b:.4f}, loss {best_loss:.4f}")

@@ -26,7 +26,9 @@ start_w = torch.randn(1)  # drawn in the same order as in post 1.2,
 start_b = torch.randn(1)  # so this is the same starting line
 
 features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-best_w, best_b = torch.linalg.lstsq(features, y).solution.flatten().tolist()
+# driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
+# so its last digits could change from one run to the next (pytorch#187411)
+best_w, best_b = torch.linalg.lstsq(features, y, driver="gels").solution.flatten().tolist()
 min_loss = ((best_w * x + best_b - y) ** 2).mean().item()
 print(f"start:   w = {start_w.item():7.4f}, b = {start_b.item():7.4f}")
 print(f"minimum: w = {best_w:7.4f}, b = {best_b:7.4f}")

@@ -29,7 +29,9 @@ x, y, x_wide, y_wide = x.double(), y.double(), x_wide.double(), y_wide.double()
 def least_squares(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
     """Best (w, b) and the minimum loss, found directly."""
     features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-    w, b = torch.linalg.lstsq(features, y).solution.flatten().tolist()
+    # driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
+    # so its last digits could change from one run to the next (pytorch#187411)
+    w, b = torch.linalg.lstsq(features, y, driver="gels").solution.flatten().tolist()
     return w, b, ((w * x + b - y) ** 2).mean().item()
 
 

@@ -62,7 +62,9 @@ assert 0.95 * edge_narrow < lr_narrow < edge_narrow  # the best rate sits just b
 def gradient_descent(x: torch.Tensor, y: torch.Tensor, learning_rate: float):
     """Run the loop until the loss is within tolerance of the minimum; return path and excess losses."""
     features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-    best = torch.linalg.lstsq(features, y).solution.flatten()  # (2,)
+    # driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
+    # so its last digits could change from one run to the next (pytorch#187411)
+    best = torch.linalg.lstsq(features, y, driver="gels").solution.flatten()  # (2,)
     min_loss = ((features @ best - y.flatten()) ** 2).mean()
     w, b = start[0].clone(), start[1].clone()
     path, excess_losses = [torch.stack([w, b])], []

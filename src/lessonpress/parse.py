@@ -176,10 +176,27 @@ def parse_post(
                 value_refs.extend(_parse_inline(post, token, line, lessons, problems, formulas))
         except ContentError as exc:
             problems.extend(exc.problems)
+    problems.extend(_unclosed_blocks(post, tokens))
     if problems:
         raise ContentError(problems)
     end = tokens[0].map[1] if tokens[0].map else 0
     return ParsedPost(post, meta, tuple(tokens), end, tuple(lesson_refs), tuple(value_refs))
+
+
+def _unclosed_blocks(post: PostSource, tokens: list[Any]) -> list[Problem]:
+    """`:::` blocks that are never closed: markdown-it ends them with the post, which would
+    fold everything after the opening line into a collapsed solution."""
+    lines = post.text.splitlines()
+    problems = []
+    for token in tokens:
+        if not (token.type.startswith("container_") and token.type.endswith("_open") and token.map):
+            continue
+        start, end = token.map  # `end` is the line that closes the block, if one does
+        closing = lines[end].strip() if end < len(lines) else ""
+        if not (closing.startswith(token.markup) and set(closing) == {":"}):
+            message = f"'{token.markup}{token.info.strip()}' is never closed: end the block with a '{token.markup}' line"
+            problems.append(Problem(post.src_path, start + 1, message))
+    return problems
 
 
 def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = None) -> PostMeta:
