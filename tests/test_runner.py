@@ -74,6 +74,13 @@ ZOO = {
         plt.plot([1, 2])
         # %% assignment
         y = 3
+        # %% seed
+        torch.manual_seed(0)
+        # %% custom
+        class Point:
+            def __repr__(self):
+                return "Point(1, 2)"
+        Point()
     """,
     "lessons/z/errors.py": """
         import helper_mod
@@ -273,6 +280,8 @@ def test_bare_expression_value_is_displayed(zoo: dict) -> None:  # type: ignore[
     assert cell(zoo, "display", "tensor").display == "tensor([1.9876])"
     assert cell(zoo, "display", "artists").display is None
     assert cell(zoo, "display", "assignment").display is None
+    assert cell(zoo, "display", "seed").display is None  # <torch._C.Generator object at 0x...>
+    assert cell(zoo, "display", "custom").display == "Point(1, 2)"
 
 
 def test_expected_error_is_trimmed_to_lesson_frames(zoo: dict) -> None:  # type: ignore[type-arg]

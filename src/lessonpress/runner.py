@@ -31,6 +31,7 @@ from .model import Cell, CellError, CellResult, Figure, LessonResult
 
 SEED = 0
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_DEFAULT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 _FUTURE_MASK = 0
 for _name in __future__.all_feature_names:
     _FUTURE_MASK |= getattr(__future__, _name).compiler_flag
@@ -467,13 +468,19 @@ def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> t
 
 
 def _display(value: Any) -> str | None:
-    """The repr a notebook would show, or None for values not worth showing."""
+    """The repr a notebook would show, or None for values not worth showing.
+
+    Matplotlib's return values are left out (the figure is shown), and so is a default
+    repr such as `<torch._C.Generator object at 0x7f...>` (what `torch.manual_seed(0)`
+    returns): it tells a reader nothing, and its address differs from run to run.
+    """
     if value is None:
         return None
     items = value if isinstance(value, (list, tuple)) and value else [value]
     if all(type(item).__module__.startswith("matplotlib") for item in items):
         return None
-    return repr(value)
+    shown = repr(value)
+    return None if _DEFAULT_REPR.fullmatch(shown) else shown
 
 
 def _cell_error(exc: BaseException, path: Path, root: Path, cell: Cell) -> CellError:
