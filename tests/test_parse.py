@@ -100,6 +100,8 @@ def test_directive_may_reach_other_lesson_folders_inside_lessons() -> None:
         ("$\\frac{1}{$", 5, "cannot render math $\\frac{1}{$: it ends too early"),
         ("$$\nx^1^2\n$$", 5, "two superscripts in a row"),
         ("Text\n\n$\\alpah + \\beta$", 7, "unknown command \\alpah"),
+        (":::{solution}\nThe answer.\n\nThe rest of the post.", 5, "':::{solution}' is never closed"),
+        ("::::{solution}\n:::{solution}\ninner\n:::\n", 5, "'::::{solution}' is never closed"),
     ],
 )
 def test_reference_errors_name_the_post_line(fence: str, line: int, needle: str) -> None:
