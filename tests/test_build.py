@@ -304,3 +304,17 @@ def test_run_cost_steps_are_far_apart() -> None:
         "under 20 min",
         "over 20 min",
     ]
+
+
+def test_a_quoted_list_gets_the_format_spec_on_each_item(project) -> None:  # type: ignore[no-untyped-def]
+    root = project(
+        {
+            "posts/a.md": post(body="Losses {value}`l.py:losses:.2f`, epochs {value}`l.py:epochs`."),
+            "lessons/a/l.py": "losses = [0.5234, 0.3101]\nepochs = [1, 2]\n",
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    page = (root / "site" / "posts" / "a" / "index.html").read_text()
+    assert '<span class="lesson-value">[0.52, 0.31]</span>' in page
+    assert '<span class="lesson-value">[1, 2]</span>' in page

@@ -24,7 +24,7 @@ from .model import (
     lesson_name,
 )
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
-from .render import import_renderers, render_site
+from .render import format_value, import_renderers, render_site
 from .write import build_lock, check_output_folder, lean_page, publish, update_search_index
 
 
@@ -308,7 +308,7 @@ def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
         )
         return [Problem(ref.post_path, ref.line, f"lesson {name} has no value {ref.name!r}{hint}")]
     try:
-        format(result.values[ref.name], ref.spec)
+        format_value(result.values[ref.name], ref.spec)
     except (ValueError, TypeError) as exc:
         return [
             Problem(

@@ -558,7 +558,14 @@ def _render_math(self: Any, tokens: list[Any], idx: int, options: Any, env: dict
 def _render_value(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
     ref = tokens[idx].meta["ref"]
     value = env["lessonpress"].results[ref.lesson_path].values[ref.name]
-    return f'<span class="lesson-value">{escape(format(value, ref.spec))}</span>'
+    return f'<span class="lesson-value">{escape(format_value(value, ref.spec))}</span>'
+
+
+def format_value(value: Any, spec: str) -> str:
+    """A quoted value in its format spec; a list gets the spec on each item ("[0.52, 0.31]")."""
+    if isinstance(value, list) and spec:
+        return "[" + ", ".join(format_value(item, spec) for item in value) + "]"
+    return format(value, spec)
 
 
 def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
