@@ -276,6 +276,13 @@ def test_same_named_lessons_of_one_post_get_their_own_files(project) -> None:  #
     assert not (folder / "train.py").exists()
 
 
+def built_page(root: Path) -> str:
+    """Build `root` with the CLI, which must succeed, and return the page of post a."""
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    return (root / "site" / "posts" / "a" / "index.html").read_text()
+
+
 def test_byte_order_marks_are_ignored(project) -> None:  # type: ignore[no-untyped-def]
     """Files saved by editors that write a UTF-8 BOM build like any other."""
     bom = b"\xef\xbb\xbf"
@@ -286,9 +293,7 @@ def test_byte_order_marks_are_ignored(project) -> None:  # type: ignore[no-untyp
             "lessons/a/l.py": bom + b"x = 3\n# %% c\nprint('x', x)\n",
         }
     )
-    result = run_cli("build", "--root", str(root))
-    assert result.returncode == 0, result.stderr
-    page = (root / "site" / "posts" / "a" / "index.html").read_text()
+    page = built_page(root)
     assert "<title>A post · Marked" in page and 'x is <span class="lesson-value">3</span>' in page
     assert "\ufeff" not in page
 
@@ -313,8 +318,6 @@ def test_a_quoted_list_gets_the_format_spec_on_each_item(project) -> None:  # ty
             "lessons/a/l.py": "losses = [0.5234, 0.3101]\nepochs = [1, 2]\n",
         }
     )
-    result = run_cli("build", "--root", str(root))
-    assert result.returncode == 0, result.stderr
-    page = (root / "site" / "posts" / "a" / "index.html").read_text()
+    page = built_page(root)
     assert '<span class="lesson-value">[0.52, 0.31]</span>' in page
     assert '<span class="lesson-value">[1, 2]</span>' in page
