@@ -97,7 +97,10 @@ def test_directive_may_reach_other_lesson_folders_inside_lessons() -> None:
         ("{value}`l.py`", 5, "must look like"),
         ("{value}`nope.py:x`", 5, "lesson file 'nope.py' not found"),
         ("{ref}`x`", 5, "unknown role {ref}"),
-        ("$\\frac{1}{$", 5, "cannot render math $\\frac{1}{$: it ends too early"),
+        ("$\\frac{1}{$", 5, "cannot render math $\\frac{1}{$: a '{' is never closed"),
+        ("$\\frac{1}$", 5, "cannot render math $\\frac{1}$: \\frac needs two arguments"),
+        ("Text\n\n$\\frac{1}{2$", 7, "cannot render math $\\frac{1}{2$: a '{' is never closed"),
+        ("$$\na^{2}}\n$$", 5, "a '}' has no matching '{'"),
         ("$$\nx^1^2\n$$", 5, "two superscripts in a row"),
         ("Text\n\n$\\alpah + \\beta$", 7, "unknown command \\alpah"),
         (":::{solution}\nThe answer.\n\nThe rest of the post.", 5, "':::{solution}' is never closed"),
@@ -116,6 +119,16 @@ def test_value_role_and_math_are_parsed() -> None:
     assert (ref.lesson_path, ref.name, ref.spec, ref.line) == ("lessons/p/l.py", "x", ".2f", 5)
     mathml = [t for t in post.tokens if t.type == "math_block"][0].meta["mathml"]
     assert mathml.startswith("<math") and 'display="block"' in mathml
+
+
+def test_escaped_braces_in_math_need_no_partner() -> None:
+    post = parse(
+        "---\ntitle: T\n---\n\nThe set $\\{x \\mid x > 0\\}$ and $\\left\\{ a \\right.$ and $a \\\\ {b}$.\n"
+    )
+    mathml = [
+        c.meta["mathml"] for t in post.tokens if t.children for c in t.children if c.type == "math_inline"
+    ]
+    assert len(mathml) == 3 and all(m.startswith("<math") for m in mathml)
 
 
 def test_all_problems_are_collected_across_posts() -> None:

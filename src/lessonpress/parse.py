@@ -447,6 +447,9 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
 def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: TextMemo | None = None) -> str:
     """LaTeX to MathML at build time, so pages need no JavaScript for math."""
     mode = "block" if display else "inline"
+    brace = _unbalanced_brace(latex)
+    if brace:
+        raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: {brace}")
 
     def convert() -> str:
         from latex2mathml.converter import convert
@@ -469,7 +472,62 @@ def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: Tex
             f"cannot render math ${latex.strip()}$: unknown command {unknown.group(1)} "
             "(a typo, or a command latex2mathml does not support)",
         )
+    incomplete = _missing_part(mathml)
+    if incomplete:
+        raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: {incomplete}")
     return mathml
+
+
+def _unbalanced_brace(latex: str) -> str | None:
+    """Why the braces of `latex` do not pair up, or None (latex2mathml silently accepts `{x`)."""
+    depth = 0
+    escaped = False
+    for char in latex:
+        if escaped:  # \{ and \} are literal braces, \\ a line break
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return "a '}' has no matching '{'"
+    return "a '{' is never closed" if depth else None
+
+
+# MathML elements with a fixed number of children; latex2mathml writes `\\frac{1}` as an
+# <mfrac> with one, which browsers draw as garbage.
+_PARTS = {
+    "mfrac": 2,
+    "msub": 2,
+    "msup": 2,
+    "msubsup": 3,
+    "mroot": 2,
+    "munder": 2,
+    "mover": 2,
+    "munderover": 3,
+}
+_ELEMENT = re.compile(r"<(/?)(\w+)[^>]*?(/?)>")
+
+
+def _missing_part(mathml: str) -> str | None:
+    """What is missing when an element of `mathml` has fewer children than it must, or None."""
+    stack: list[list[Any]] = []  # [name, children so far]
+    for match in _ELEMENT.finditer(mathml):
+        closing, name, empty = match.group(1), match.group(2), match.group(3)
+        if closing:
+            done = stack.pop()
+            if done[1] < _PARTS.get(done[0], 0):
+                if done[0] == "mfrac":
+                    return "\\frac needs two arguments, a numerator and a denominator"
+                return "it ends too early (a command is missing an argument)"
+            continue
+        if stack:
+            stack[-1][1] += 1
+        if not empty:
+            stack.append([name, 0])
+    return None
 
 
 # latex2mathml's exceptions carry no message: say what each one means.
