@@ -312,3 +312,20 @@ def test_out_may_not_replace_the_project(good_site: Path, tmp_path: Path, out: s
     )
     assert result.returncode == 2 and "would replace the project folder" in result.stderr
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("out", ["posts", "lessons", "lessons/one", "templates", ".lessonpress-cache/x"])
+def test_out_may_not_be_a_source_folder(good_site: Path, tmp_path: Path, out: str) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(good_site, root)
+    (root / "templates").mkdir(exist_ok=True)
+    before = snapshot(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "lessonpress.cli", "build", "--out", out],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"is inside the project's {out.split('/')[0]}/ folder" in result.stderr
+    assert snapshot(root) == before

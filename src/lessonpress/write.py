@@ -27,6 +27,8 @@ _AT_FDCWD = -100
 
 
 SEARCH_DIR = "pagefind"
+# The author's work (and lessonpress's cache): never a place to publish into.
+_SOURCE_FOLDERS = ("posts", "lessons", "templates", ".lessonpress-cache", ".git")
 
 
 def check_output_folder(root: Path, out: Path) -> None:
@@ -40,6 +42,13 @@ def check_output_folder(root: Path, out: Path) -> None:
         raise UsageError(
             f"--out {out} would replace the project folder {root}; choose a folder of its own, such as site/"
         )
+    for source in _SOURCE_FOLDERS:
+        folder = project / source
+        if target == folder or folder in target.parents:
+            raise UsageError(
+                f"--out {out} is inside the project's {source}/ folder, and publishing replaces "
+                "the whole folder; choose a folder of its own, such as site/"
+            )
     for marker in ("lessons", ".git", "site.yaml", "pyproject.toml"):  # (a site has posts/ too)
         if (target / marker).exists():
             raise UsageError(
