@@ -63,6 +63,21 @@ ZOO = {
         plt.show()
         # %% none
         x = 1
+        # %% saved
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 2])
+        fig.savefig("saved.png")
+        # %% saved_and_shown
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [2, 0])
+        fig.savefig("saved.png")
+        plt.show()
+        # %% shown_unchanged_twice
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        plt.show()
+        fig.savefig("saved.png")
+        plt.show()
     """,
     "lessons/z/display.py": """
         # %% tensor
@@ -81,6 +96,32 @@ ZOO = {
             def __repr__(self):
                 return "Point(1, 2)"
         Point()
+        # %% addresses
+        def f():
+            pass
+        (f, (i for i in range(3)))
+        # %% semicolon
+        1 + 1;  # a trailing semicolon hides the value, as in a notebook
+        # %% long_value
+        "z" * 300_000
+    """,
+    "lessons/z/forks.py": """
+        # %% fork
+        import os, sys
+        pid = os.fork()
+        if pid == 0:
+            print("in the forked child")
+            sys.exit(0)
+        os.waitpid(pid, 0)
+        print("parent continues")
+        # %% after
+        print("the next cell runs")
+    """,
+    "lessons/z/writes.py": """
+        # %% write_then_read
+        with open("written.txt", "w") as f:
+            f.write("made by the lesson")
+        print(open("written.txt").read(), open("data.txt").read().strip())
     """,
     "lessons/z/errors.py": """
         import helper_mod
@@ -284,6 +325,33 @@ def test_bare_expression_value_is_displayed(zoo: dict) -> None:  # type: ignore[
     assert cell(zoo, "display", "custom").display == "Point(1, 2)"
 
 
+def test_figures_saved_by_the_lesson_are_still_captured(zoo: dict) -> None:  # type: ignore[type-arg]
+    assert len(cell(zoo, "figures", "saved").figures) == 1  # savefig() clears matplotlib's stale flag
+    assert len(cell(zoo, "figures", "saved_and_shown").figures) == 1
+    assert len(cell(zoo, "figures", "shown_unchanged_twice").figures) == 1
+
+
+def test_displayed_values_hide_addresses_and_are_capped(zoo: dict) -> None:  # type: ignore[type-arg]
+    shown = cell(zoo, "display", "addresses").display
+    assert shown.startswith("(<function f at 0x…>, <generator object <genexpr> at 0x…>)"), shown
+    assert cell(zoo, "display", "semicolon").display is None
+    long_value = cell(zoo, "display", "long_value")
+    assert long_value.output_truncated and len(long_value.display) <= 100_000
+
+
+def test_a_process_the_lesson_forks_does_not_end_the_lesson(zoo: dict) -> None:  # type: ignore[type-arg]
+    result = zoo["results"]["lessons/z/forks.py"]
+    assert result.failure is None, result.failure
+    assert "parent continues" in result.cells[0].output
+    assert result.cells[1].output == "the next cell runs\n"
+
+
+def test_files_the_lesson_writes_are_not_its_inputs(zoo: dict) -> None:  # type: ignore[type-arg]
+    result = zoo["results"]["lessons/z/writes.py"]
+    assert result.cells[0].output == "made by the lesson relative read works\n"
+    assert [path for path, _ in result.reads] == ["lessons/z/data.txt"]
+
+
 def test_expected_error_is_trimmed_to_lesson_frames(zoo: dict) -> None:  # type: ignore[type-arg]
     error = cell(zoo, "errors", "broken").error
     assert error is not None and error.type_name == "ValueError"
@@ -374,7 +442,13 @@ def test_lean_workers_give_the_same_results(zoo: dict) -> None:  # type: ignore[
     lessons = [project.lessons[f"lessons/z/{name}.py"] for name in names]
     pool = WorkerPool(lean=True)
     try:
-        lean = execute(zoo["root"], lessons, {"*": 120.0}, RunOptions(jobs=2, use_cache=False), pool=pool)
+        lean = execute(
+            zoo["root"],
+            lessons,
+            {"*": 120.0},
+            RunOptions(jobs=2, use_cache=False, output_limit=100_000),
+            pool=pool,
+        )
     finally:
         pool.close()
     for name in names:
@@ -425,3 +499,15 @@ def test_workers_reap_their_children_and_kill_strays(tmp_path: Path) -> None:
             assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
     finally:
         worker.close()
+
+
+def test_a_lessons_threads_do_not_depend_on_how_many_lessons_run(tmp_path: Path) -> None:
+    """Re-running one edited lesson must print what a clean build of all lessons printed:
+    its thread count (and so torch's rounding) follows from --jobs alone."""
+    import os
+
+    root = write_project(tmp_path, {"lessons/t/threads.py": "import torch\nprint(torch.get_num_threads())\n"})
+    lesson = load_project(root).lessons["lessons/t/threads.py"]
+    alone = execute(root, [lesson], {"*": 120.0}, RunOptions(jobs=2, use_cache=False))
+    threads = int(alone.results["lessons/t/threads.py"].cells[0].output)
+    assert threads == max(1, (os.cpu_count() or 1) // 2)

@@ -32,6 +32,7 @@ from .model import Cell, CellError, CellResult, Figure, LessonResult
 SEED = 0
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+_ADDRESS = re.compile(r"(?<= at 0x)[0-9a-fA-F]+(?=>)")  # in `<function f at 0x7f3a...>`
 _FUTURE_MASK = 0
 for _name in __future__.all_feature_names:
     _FUTURE_MASK |= getattr(__future__, _name).compiler_flag
@@ -206,6 +207,7 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
     path = root / job["lesson_path"]
     progress_path = job["result_path"] + ".cell"
     _isolate(path, job.get("threads", 1))
+    owner = os.getpid()
     reads = _record_reads(root / "lessons")
     namespace = _fresh_main(path)
     figures = _FigureCapture()
@@ -222,6 +224,8 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         result, future_flags, stop = _run_cell(
             cell, path, root, namespace, figures, job.get("output_limit", 200_000), future_flags
         )
+        if os.getpid() != owner:  # a process the lesson forked ended its code: end it as Python would
+            _exit_forked(result)
         cells.append(result)
         if stop:
             break
@@ -232,11 +236,27 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         tuple(cells),
         values,
         seconds,
-        _hash_reads(root, reads, path, preloaded),
+        _hash_reads(root, {name for name, read in reads.items() if read}, path, preloaded),
         cpu_seconds=_cpu_time() - cpu_started - _import_hooks().import_seconds,
         unquotable=unquotable,
     )
     _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _exit_forked(result: CellResult) -> None:
+    """End a process that the lesson forked (os.fork) when it leaves a cell's code.
+
+    It must not write the lesson's result or go on to the next cell: in a plain `python
+    lesson.py`, such a child ends with sys.exit() or an uncaught exception, and a child that
+    runs on would carry on with the rest of the script, which here is the parent's job.
+    """
+    error = result.error
+    if error is not None and error.type_name != "SystemExit":
+        os.write(2, error.traceback.encode(errors="replace"))
+    code = 1 if error is not None else 0
+    if error is not None and error.type_name == "SystemExit":
+        code = int(error.message) if error.message.lstrip("-").isdigit() else 1
+    os._exit(code)
 
 
 def _cpu_time() -> float:
@@ -361,17 +381,23 @@ def _fresh_main(path: Path) -> dict[str, Any]:
     return module.__dict__
 
 
-def _record_reads(lessons_dir: Path) -> set[str]:
-    """Remember every file under the lessons tree that the lesson opens."""
+def _record_reads(lessons_dir: Path) -> dict[str, bool]:
+    """Remember every file under the lessons tree that the lesson opens, and whether its
+    first opening could read what was there before (False: write-only, or truncating).
+
+    A file the lesson writes before it reads it is the lesson's output, not its input: two
+    lessons saving the same `loss.png` must not make each other run again on every build.
+    """
     prefix = str(lessons_dir.resolve()) + os.sep
-    opened: set[str] = set()
+    opened: dict[str, bool] = {}
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
             name = os.fsdecode(args[0])
             full = os.path.abspath(name)
-            if full.startswith(prefix):
-                opened.add(full)
+            if full.startswith(prefix) and full not in opened:
+                flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
+                opened[full] = flags & os.O_ACCMODE != os.O_WRONLY and not flags & os.O_TRUNC
 
     sys.addaudithook(hook)
     return opened
@@ -421,11 +447,13 @@ def _run_cell(
             stop = not cell.expect_error
         figures.snapshot_open(close=True)
     roots = _path_roots(path, root)
-    text = _short_paths(captured.text, roots)
-    display = None if display is None else _short_paths(display, roots)
-    result = CellResult(
-        cell.name, text, display, tuple(figures.taken), error, captured.truncated, cell.expect_error
-    )
+    text = _ADDRESS.sub("…", _short_paths(captured.text, roots))
+    truncated = captured.truncated
+    if display is not None:
+        display = _ADDRESS.sub("…", _short_paths(display, roots))
+        if len(display) > output_limit:
+            display, truncated = display[:output_limit], True
+    result = CellResult(cell.name, text, display, tuple(figures.taken), error, truncated, cell.expect_error)
     return result, future_flags, stop
 
 
@@ -454,7 +482,7 @@ def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> t
     padded = "\n" * (cell.line - 1) + cell.source
     tree = ast.parse(padded, filename=str(path), feature_version=None)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(cell.source):
         final = tree.body.pop()
         assert isinstance(final, ast.Expr)
         last = ast.Expression(final.value)
@@ -467,12 +495,28 @@ def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> t
     return _display(value), flags
 
 
+def _ends_with_semicolon(source: str) -> bool:
+    """Whether the cell's last statement ends in ';', which hides its value in a notebook."""
+    import tokenize
+
+    last = None
+    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.DEDENT}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type not in skip:
+                last = token
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return last is not None and last.type == tokenize.OP and last.string == ";"
+
+
 def _display(value: Any) -> str | None:
     """The repr a notebook would show, or None for values not worth showing.
 
     Matplotlib's return values are left out (the figure is shown), and so is a default
     repr such as `<torch._C.Generator object at 0x7f...>` (what `torch.manual_seed(0)`
-    returns): it tells a reader nothing, and its address differs from run to run.
+    returns): it tells a reader nothing, and its address differs from run to run. Addresses
+    inside other reprs (`<function f at 0x7f...>`) are shown as `0x…` by the caller.
     """
     if value is None:
         return None
@@ -664,19 +708,53 @@ class _FigureCapture:
 
         for manager in Gcf.get_all_fig_managers():
             figure = manager.canvas.figure
-            if figure.stale:
-                self.taken.append(_snapshot(figure))
+            if getattr(figure, _SHOWN, False):
+                continue
+            # Changed since its last capture, or perhaps only redrawn (a savefig() redraws
+            # and marks it changed): a snapshot equal to the last one is not a new image.
+            shot = _snapshot(figure)
+            if shot.png != getattr(figure, _LAST_PNG, None):
+                self.taken.append(shot)
+            setattr(figure, _LAST_PNG, shot.png)
         if close:
             plt.close("all")
+
+
+# Set on a figure once it is captured, and cleared by any change to it. Matplotlib's own
+# `stale` flag will not do: a lesson's savefig() draws the figure and clears it.
+_SHOWN = "_lessonpress_shown"
+_LAST_PNG = "_lessonpress_png"
 
 
 def _snapshot(figure: Any) -> Figure:
     """Render a figure to PNG at twice its CSS size, with no time-dependent metadata."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=figure.dpi * 2, metadata={"Software": None})
-    figure.stale = False  # the next change to any artist marks it stale again
+    figure.stale = False
+    _watch_changes(figure)
+    setattr(figure, _SHOWN, True)
     width, height = figure.get_size_inches() * figure.dpi
     return Figure(buffer.getvalue(), round(width), round(height), _alt_text(figure))
+
+
+def _watch_changes(figure: Any) -> None:
+    """Clear the figure's captured mark whenever an artist in it changes.
+
+    Every change to an artist marks its axes and then its figure stale, and the figure then
+    calls its stale_callback (pyplot's redraw hook), which this wraps once.
+    """
+    original = figure.stale_callback
+    if getattr(original, "_lessonpress", False):
+        return
+
+    def changed(artist: Any, stale: bool) -> None:
+        if stale:
+            setattr(figure, _SHOWN, False)
+        if original is not None:
+            original(artist, stale)
+
+    changed._lessonpress = True  # type: ignore[attr-defined]
+    figure.stale_callback = changed
 
 
 def _alt_text(figure: Any) -> str:
