@@ -77,8 +77,12 @@ def _normalized(name: str) -> str:
 
 def environment_key() -> str:
     """What, besides the lesson's own files, decides what a lesson prints and plots."""
-    runner_source = (Path(__file__).parent / "runner.py").read_bytes()
-    parts = [RUNNER_VERSION, CACHE_FORMAT, _sha(runner_source), __version__, sys.version, platform.machine()]
+    # runner.py runs the lesson; execute.py decides how (threads, timeouts, output limit);
+    # model.py is the shape of the cached results.
+    code = b"".join(
+        (Path(__file__).parent / name).read_bytes() for name in ("runner.py", "execute.py", "model.py")
+    )
+    parts = [RUNNER_VERSION, CACHE_FORMAT, _sha(code), __version__, sys.version, platform.machine()]
     for package in ("torch", "matplotlib", "numpy"):
         parts.append(f"{package}=={package_version(package)}")
     return _sha("\n".join(parts).encode())

@@ -156,7 +156,10 @@ def _run_all(
         return []
     cores = os.cpu_count() or 1
     workers = max(1, min(options.jobs or cores, len(lessons)))
-    threads = max(1, cores // workers)
+    # A lesson's share of the cores follows from --jobs alone, never from how many lessons
+    # this build happens to run: torch's reductions round differently with more threads, and
+    # a lesson re-run on its own must print what a clean build prints.
+    threads = max(1, cores // (options.jobs or cores))
     todo: queue.Queue[Lesson] = queue.Queue()
     for lesson in lessons:
         todo.put(lesson)
