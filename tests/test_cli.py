@@ -329,3 +329,10 @@ def test_out_may_not_be_a_source_folder(good_site: Path, tmp_path: Path, out: st
     assert result.returncode == 2, result.stderr
     assert f"is inside the project's {out.split('/')[0]}/ folder" in result.stderr
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e13", "0", "-1", "soon"])
+def test_timeout_must_be_a_usable_number_of_seconds(good_site: Path, value: str) -> None:
+    result = cli("check", "--root", str(good_site), "--timeout", value)
+    assert result.returncode == 2, result.stderr
+    assert "Invalid value for '--timeout'" in result.stderr and "Traceback" not in result.stderr

@@ -18,6 +18,7 @@ from .execute import RunOptions
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
+MAX_TIMEOUT = 7 * 24 * 3600.0  # a week; longer deadlines overflow the system's timers
 
 
 def _root_option(function: Any) -> Any:
@@ -39,6 +40,12 @@ def _out_option(function: Any) -> Any:
     )(function)
 
 
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and value != value:  # FloatRange lets nan through: no comparison fails
+        raise click.BadParameter("nan is not a number of seconds", ctx, param)
+    return value
+
+
 def _run_options(function: Any) -> Any:
     options = [
         click.option(
@@ -51,7 +58,8 @@ def _run_options(function: Any) -> Any:
         click.option("--no-cache", is_flag=True, help="Run every lesson again, ignoring cached results."),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT),
+            callback=_not_nan,
             default=None,
             help="Seconds each lesson may run (overrides site.yaml; default 600).",
         ),
