@@ -511,3 +511,24 @@ def test_a_lessons_threads_do_not_depend_on_how_many_lessons_run(tmp_path: Path)
     alone = execute(root, [lesson], {"*": 120.0}, RunOptions(jobs=2, use_cache=False))
     threads = int(alone.results["lessons/t/threads.py"].cells[0].output)
     assert threads == max(1, (os.cpu_count() or 1) // 2)
+
+
+def test_runaway_output_does_not_fill_the_disk(tmp_path: Path) -> None:
+    """The page shows the first output_limit bytes; the file behind it is cut back while the
+    lesson runs, so a lesson stuck printing cannot fill the disk before its timeout."""
+    lesson_text = (
+        "import os\n"
+        "peak = written = 0\n"
+        "chunk = b'x' * (1 << 20)\n"
+        "while written < 600 << 20:\n"
+        "    written += os.write(1, chunk)\n"
+        "    peak = max(peak, os.fstat(1).st_size)\n"
+    )
+    root = write_project(tmp_path, {"lessons/r/runaway.py": lesson_text})
+    lesson = load_project(root).lessons["lessons/r/runaway.py"]
+    options = RunOptions(jobs=1, use_cache=False, output_limit=100_000)
+    result = execute(root, [lesson], {"*": 120.0}, options).results["lessons/r/runaway.py"]
+    assert result.failure is None, result.failure
+    assert result.values["written"] >= 600 << 20
+    assert result.values["peak"] < 300 << 20, result.values["peak"]
+    assert result.cells[0].output_truncated and len(result.cells[0].output) <= 100_000

@@ -118,7 +118,7 @@ def run_forked(
     except OSError:
         pass
     try:
-        status = _wait(pid, done_read, job["timeout"])
+        status = _wait(pid, done_read, job["timeout"], job.get("output_limit", 200_000))
     finally:
         os.close(done_read)
     if status[0] == "done":
@@ -132,20 +132,27 @@ def run_forked(
     }
 
 
-def _wait(pid: int, done: int, timeout: float) -> tuple[str, int]:
+def _wait(pid: int, done: int, timeout: float, output_limit: int = 200_000) -> tuple[str, int]:
     """Wait for the child within the timeout; if the build goes away meanwhile, stop everything.
 
     Returns ("done", 0) when the child reported its result written (it is still exiting),
     else how it ended. The build sends nothing while a job runs, so stdin becoming readable
-    means it closed.
+    means it closed. Meanwhile, several times a second, the cell's output file is kept from
+    growing without bound (see _cap_output).
     """
     pidfd = os.pidfd_open(pid)
     deadline = time.monotonic() + timeout
     try:
         while True:
             remaining = deadline - time.monotonic()
-            ready = select.select([pidfd, done, 0], [], [], max(remaining, 0))[0] if remaining > 0 else []
-            if not ready or pidfd in ready or done in ready:
+            if remaining <= 0:
+                ready = []
+                break
+            ready = select.select([pidfd, done, 0], [], [], min(remaining, _OUTPUT_CHECK))[0]
+            if not ready:
+                _cap_output(pid, output_limit)
+                continue
+            if pidfd in ready or done in ready:
                 break
             if not os.read(0, 1):  # EOF: the build died (killed, interrupted)
                 _kill_group(pid)
@@ -162,6 +169,38 @@ def _wait(pid: int, done: int, timeout: float) -> tuple[str, int]:
     _, raw = os.waitpid(pid, 0)
     _kill_group(pid)  # stray grandchildren of the lesson
     return "exited", os.waitstatus_to_exitcode(raw)
+
+
+_OUTPUT_CHECK = 0.1  # seconds between looks at a running lesson's output file
+_OUTPUT_SLACK = 8 << 20  # bytes a cell's output file may grow past what the page shows
+
+
+def _cap_output(pid: int, limit: int) -> None:
+    """Cut a runaway cell's output file back to just over what the page shows.
+
+    The page keeps the first `limit` bytes of a cell's output, but a lesson stuck printing
+    in a loop would fill the disk before its timeout. Its output file is unlinked and open
+    for appending (see _temp_file), so the lesson's next writes land after the cut.
+    """
+    link = f"/proc/{pid}/fd/1"
+    try:
+        if not _is_capture(os.stat(link), limit):
+            return
+        fd = os.open(link, os.O_WRONLY | os.O_NOCTTY)
+    except OSError:  # gone, or not Linux
+        return
+    try:
+        if _is_capture(os.fstat(fd), limit):
+            os.ftruncate(fd, limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _is_capture(info: os.stat_result, limit: int) -> bool:
+    """An oversized unlinked regular file: a cell's output, never the build's own log file."""
+    import stat
+
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 0 and info.st_size > limit + _OUTPUT_SLACK
 
 
 def _reap(exiting: list[int]) -> None:
@@ -649,10 +688,14 @@ class _CapturedOutput:
 
 
 def _temp_file() -> int:
+    """An unlinked file opened for appending: writes go to its end even after the worker
+    cuts it short (see _cap_output)."""
+    import fcntl
     import tempfile
 
     fd, name = tempfile.mkstemp(prefix="lessonpress-out-")
     os.unlink(name)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
     return fd
 
 
