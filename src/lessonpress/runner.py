@@ -248,6 +248,8 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
     _isolate(path, job.get("threads", 1))
     owner = os.getpid()
     reads = _record_reads(root / "lessons")
+    children_log = job["result_path"] + ".reads"
+    _trace_child_reads(root / "lessons", Path(job["result_path"]).parent, children_log)
     namespace = _fresh_main(path)
     figures = _FigureCapture()
     # CPU time spent importing what a warm worker shares is not the lesson's cost: leave it
@@ -269,6 +271,8 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         if stop:
             break
     seconds = time.perf_counter() - started
+    for name, read in _child_reads(children_log).items():
+        reads.setdefault(name, read)
     values, unquotable = _values(namespace)
     lesson_result = LessonResult(
         job["lesson_path"],
@@ -440,6 +444,81 @@ def _record_reads(lessons_dir: Path) -> dict[str, bool]:
 
     sys.addaudithook(hook)
     return opened
+
+
+# Python processes a lesson starts (multiprocessing's spawn, torch.multiprocessing.spawn,
+# `subprocess.run([sys.executable, ...])`) record what they open too: this file is put first
+# on their PYTHONPATH as sitecustomize.py, and chains to the environment's own one.
+_CHILD_HOOK = """\
+import os, sys
+
+
+def _lessonpress_trace_reads():
+    log, prefix = os.environ.get("LESSONPRESS_READS_LOG"), os.environ.get("LESSONPRESS_LESSONS_DIR")
+    if not log or not prefix:
+        return
+    seen = set()
+
+    def hook(event, args):
+        if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
+            return
+        full = os.path.abspath(os.fsdecode(args[0]))
+        if not full.startswith(prefix) or full in seen:
+            return
+        seen.add(full)
+        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
+        read = flags & os.O_ACCMODE != os.O_WRONLY and not flags & os.O_TRUNC
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (("r " if read else "w ") + full + "\\n").encode("utf-8", "surrogateescape"))
+        finally:
+            os.close(fd)
+
+    sys.addaudithook(hook)
+
+
+def _lessonpress_chain():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for entry in sys.path:
+        candidate = os.path.join(entry or ".", "sitecustomize.py")
+        if os.path.abspath(entry or ".") != here and os.path.isfile(candidate):
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("_lessonpress_next_sitecustomize", candidate)
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            return
+
+
+_lessonpress_trace_reads()
+_lessonpress_chain()
+"""
+
+
+def _trace_child_reads(lessons_dir: Path, scratch: Path, log: str) -> None:
+    """Make the Python processes this lesson starts append what they open to `log`."""
+    folder = scratch / "child-hook"
+    hook = folder / "sitecustomize.py"
+    if not hook.is_file() or hook.read_text() != _CHILD_HOOK:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(hook, _CHILD_HOOK.encode())
+    os.environ["LESSONPRESS_READS_LOG"] = log
+    os.environ["LESSONPRESS_LESSONS_DIR"] = str(lessons_dir.resolve()) + os.sep
+    paths = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(folder) + (os.pathsep + paths if paths else "")
+
+
+def _child_reads(log: str) -> dict[str, bool]:
+    """What the lesson's Python child processes opened under the lessons tree (see _record_reads)."""
+    try:
+        text = Path(log).read_bytes().decode("utf-8", "surrogateescape")
+    except FileNotFoundError:
+        return {}
+    os.unlink(log)
+    found: dict[str, bool] = {}
+    for line in text.splitlines():
+        kind, _, name = line.partition(" ")
+        found.setdefault(name, kind == "r")
+    return found
 
 
 def _hash_reads(
