@@ -94,3 +94,58 @@ def test_cell_headers_read_like_jupytext(header: str) -> None:
 
     title, meta = text_to_metadata(header, allow_title=True)
     assert parse_cell_header(header, default="cell1") == (title, meta)
+
+
+def site_problem(project, site: str):  # type: ignore[no-untyped-def]
+    root = project({"site.yaml": site, "posts/a.md": "---\ntitle: x\n---\nhi\n"})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    (problem,) = info.value.problems
+    assert problem.path == "site.yaml"
+    return problem.line, problem.message
+
+
+@pytest.mark.parametrize(
+    "site, line, message",
+    [
+        (
+            "title: A\nauthor: B\ntitle: C\n",
+            3,
+            "invalid YAML: duplicate key 'title' (first set on line 1): keep one of them",
+        ),
+        (
+            "title: A\nmodules:\n  - title: M\n    goal: G\n    title: N\n",
+            5,
+            "invalid YAML: duplicate key 'title' (first set on line 3): keep one of them",
+        ),
+        (
+            "lessons:\n  a/x.py: {timeout: 5}\n  a/x.py: {timeout: 9}\n",
+            3,
+            "invalid YAML: duplicate key 'a/x.py' (first set on line 2): keep one of them",
+        ),
+        ("title: A\ntimeout: !!float ten\n", 2, "invalid YAML: cannot read 'ten' as !!float"),
+        ("title: A\nlanguage: !!bool perhaps\n", 2, "invalid YAML: cannot read 'perhaps' as !!bool"),
+    ],
+)
+def test_site_yaml_errors_name_the_line(project, site: str, line: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    assert site_problem(project, site) == (line, message)
+
+
+def test_site_yaml_impossible_date_is_text(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"site.yaml": "title: 2026-02-30\n", "posts/a.md": "---\ntitle: x\n---\nhi\n"})
+    assert load_project(root).config.title == "2026-02-30"
+
+
+def test_yaml_memo_does_not_hide_a_duplicate_key() -> None:
+    from lessonpress.cache import TextMemo
+    from lessonpress.config import YamlError, load_yaml
+
+    memo: TextMemo = TextMemo(None, "pyyaml")
+    text = "a: 1\na: 2\n"
+    memo.get(text, lambda: {"a": 2})  # remembered by an older lessonpress
+    with pytest.raises(YamlError) as info:
+        load_yaml(text, memo)
+    assert (info.value.line, info.value.describe(1)) == (
+        1,
+        "duplicate key 'a' (first set on line 1): keep one of them",
+    )

@@ -9,7 +9,7 @@ import pytest
 from lessonpress.errors import ContentError
 from lessonpress.load import split_cells
 from lessonpress.markdown import new_markdown
-from lessonpress.model import PostSource
+from lessonpress.model import ModuleOutline, PostSource
 from lessonpress.parse import parse_post, parse_posts
 
 LESSONS = {
@@ -42,6 +42,17 @@ def test_unquoted_series_number_is_accepted() -> None:
     assert parse("---\ntitle: T\nseries: 2.3\n---\nBody\n").meta.series == "2.3"
 
 
+@pytest.mark.parametrize("written, series", [("1.10", "1.10"), ("2.30", "2.30"), ('"01.2"', "1.2")])
+def test_series_is_read_as_written(written: str, series: str) -> None:
+    # Unquoted, YAML reads 1.10 as the float 1.1.
+    assert parse(f"---\ntitle: T\nseries: {written}\n---\nBody\n").meta.series == series
+
+
+def test_impossible_date_in_a_valid_field_is_text_elsewhere() -> None:
+    post = parse("---\ntitle: T\nsummary: 2026-02-30\n---\nBody\n")
+    assert post.meta.summary == "2026-02-30"
+
+
 @pytest.mark.parametrize(
     "text, line, needle",
     [
@@ -53,6 +64,43 @@ def test_unquoted_series_number_is_accepted() -> None:
         ("---\ntitle: T\n---\n", 3, "no content"),
         ("---\ntitle: T\nseries: one\n---\nBody\n", 3, "'series' must look like"),
         ("---\ntitle: T\ndate: soon\n---\nBody\n", 3, "'date' must be a date"),
+        (
+            "---\ntitle: T\nseries: 1.0\n---\nBody\n",
+            3,
+            "'series' must look like \"1.2\" (module.post), got '1.0'",
+        ),
+        (
+            "---\ntitle: T\ndate: 2026-13-45\n---\nBody\n",
+            3,
+            "'date' must be a date like 2026-10-29, got '2026-13-45' (month must be in 1..12)",
+        ),
+        (
+            "---\ntitle: T\nsummary: S\ndate: 2026-02-30\n---\nBody\n",
+            4,
+            "'date' must be a date like 2026-10-29, got '2026-02-30' (day is out of range for month)",
+        ),
+        (
+            "---\ntitle: T\ndraft: !!bool maybe\n---\nBody\n",
+            3,
+            "invalid YAML front matter: cannot read 'maybe' as !!bool",
+        ),
+        (
+            "---\ntitle: T\n\nimage: !!binary x\n---\nBody\n",
+            4,
+            "invalid YAML front matter: failed to decode base64",
+        ),
+        ("---\ntitle: T\ndate: !!timestamp soon\n---\nBody\n", 3, "cannot read 'soon' as !!timestamp"),
+        ("---\ntitle: T\ntags: " + "[" * 2000 + "]" * 2000 + "\n---\nBody\n", 1, "nested too deeply"),
+        (
+            "---\ntitle: A\nsummary: S\ntitle: B\n---\nBody\n",
+            4,
+            "invalid YAML front matter: duplicate key 'title' (first set on line 2): keep one of them",
+        ),
+        (
+            "---\ntitle: T\nimage: {src: a.png,\n  src: b.png}\n---\nBody\n",
+            4,
+            "duplicate key 'src' (first set on line 3)",
+        ),
     ],
 )
 def test_front_matter_errors_name_the_line(text: str, line: int, needle: str) -> None:
@@ -105,12 +153,87 @@ def test_directive_may_reach_other_lesson_folders_inside_lessons() -> None:
         ("Text\n\n$\\alpah + \\beta$", 7, "unknown command \\alpah"),
         (":::{solution}\nThe answer.\n\nThe rest of the post.", 5, "':::{solution}' is never closed"),
         ("::::{solution}\n:::{solution}\ninner\n:::\n", 5, "'::::{solution}' is never closed"),
+        (
+            "Text.\n\n```python\nx = 1\n\nThe rest of the post.",
+            7,
+            "a ``` fence opened here is never closed: end the block with a ``` line",
+        ),
+        ("~~~~\nx = 1", 5, "a ~~~~ fence opened here is never closed: end the block with a ~~~~ line"),
+        ("- item\n\n  ```\n  x = 1\n- next", 7, "a ``` fence opened here is never closed"),
+        ("```{lesson} l.py\n:show: code\n\nText.", 5, "a ``` fence opened here is never closed"),
+        (":::{solution}\n```\ncode\n:::", 6, "a ``` fence opened here is never closed"),
+        ("$$\nx = 1\n\nThe rest of the post.", 5, "'$$' is never closed: end the formula with a '$$' line"),
+        ("Text\n\n$$\nx = 1", 7, "'$$' is never closed"),
+        ("Text\nmore text\n$$\nx = 1", 7, "'$$' is never closed"),
+        (
+            ":::{solution}\n:::{solution}\ninner\n:::\nhidden\n:::",
+            6,
+            "cannot nest ':::{solution}' in a block opened with as many colons (line 5): open the outer "
+            "block with more, e.g. '::::{solution}', and close it with '::::'",
+        ),
+        (":::{solution}\n\n::::{solution}\ninner\n::::\n:::", 7, "cannot nest '::::{solution}'"),
+        (
+            "Text.\n\n:::\n\nMore.",
+            7,
+            "':::' closes no block: remove it, or open the block above with ':::{solution}'",
+        ),
+        ("Text.\n:::", 6, "':::' closes no block"),
+        (":::{note}\nA note.\n:::", 5, "unknown directive {note}; lessonpress knows {solution}"),
+        (":::note\nA note.\n:::", 5, "cannot read ':::note': write ':::{solution}'"),
     ],
 )
 def test_reference_errors_name_the_post_line(fence: str, line: int, needle: str) -> None:
     got_line, message = error_of(f"---\ntitle: T\n---\n\n{fence}\n")
     assert needle in message
     assert got_line == line
+
+
+def test_only_the_nesting_error_is_reported_for_same_colon_nesting() -> None:
+    with pytest.raises(ContentError) as info:
+        parse("---\ntitle: T\n---\n\n:::{solution}\n:::{solution}\ninner\n:::\nhidden\n:::\n")
+    assert [(p.line, p.message.split(":")[0]) for p in info.value.problems] == [(6, "cannot nest '")]
+
+
+def test_closed_fences_in_lists_and_quotes_are_accepted() -> None:
+    post = parse("---\ntitle: T\n---\n\n- a\n  ```\n  x\n  ```\n- b\n\n> ~~~\n> y\n> ~~~\n\n```\n```")
+    assert [t.content for t in post.tokens if t.type == "fence"] == ["x\n", "y\n", ""]
+
+
+def render(text: str) -> str:
+    return new_markdown().render(text)
+
+
+@pytest.mark.parametrize(
+    "text, html",
+    [
+        ("It costs $5 and $10 today.", "<p>It costs $5 and $10 today.</p>\n"),
+        ("Between $5/$10 a day.", "<p>Between $5/$10 a day.</p>\n"),
+        ("A \\$ sign and \\$x\\$.", "<p>A $ sign and $x$.</p>\n"),
+        ("$n$ is 2", '<p><span class="math inline">n</span> is 2</p>\n'),
+        ("Costs $5, or $x$.", '<p>Costs $5, or <span class="math inline">x</span>.</p>\n'),
+        ("$$a$$ and 2", '<p><div class="math inline">a</div> and 2</p>\n'),
+        ("\\:::", "<p>:::</p>\n"),
+    ],
+)
+def test_dollars_follow_pandoc(text: str, html: str) -> None:
+    assert render(text) == html
+
+
+def test_currency_is_prose_and_its_post_parses() -> None:
+    post = parse("---\ntitle: T\n---\n\nIt costs $5 and $10 today, and $w^2$ is math.\n")
+    children = [c for t in post.tokens if t.children for c in t.children]
+    assert [c.type for c in children] == ["text", "math_inline", "text"]
+    assert children[0].content == "It costs $5 and $10 today, and "
+
+
+def test_nested_solution_with_more_colons_outside_renders_nested() -> None:
+    text = "---\ntitle: T\n---\n\n::::{solution}\n:::{solution} Hint\nInner.\n:::\nOuter.\n::::\n"
+    parse(text)
+    html = render(text)
+    assert html.count("<details") == 2 and html.index("Inner") < html.index("Outer") < html.rindex(
+        "</details>"
+    )
+    assert ":::" not in html
 
 
 def test_value_role_and_math_are_parsed() -> None:
@@ -143,6 +266,40 @@ def test_all_problems_are_collected_across_posts() -> None:
         ("posts/p.md", 6),
         ("posts/q.md", 1),
     ]
+
+
+def test_series_outside_the_outline_is_reported() -> None:
+    outline = (ModuleOutline(1, "M1", "G", ("a", "b")), ModuleOutline(2, "M2", "G", ("c",)))
+    posts = (
+        PostSource("p", "posts/p.md", '---\ntitle: A\nseries: "2.1"\n---\nhi\n'),
+        PostSource("q", "posts/q.md", '---\ntitle: B\ndate: 2026-01-01\nseries: "3.1"\n---\nhi\n'),
+        PostSource("r", "posts/r.md", '---\ntitle: C\nseries: "0.1"\n---\nhi\n'),
+    )
+    with pytest.raises(ContentError) as info:
+        parse_posts(posts, LESSONS, modules=outline)
+    assert [(p.path, p.line, p.message) for p in info.value.problems] == [
+        (
+            "posts/q.md",
+            4,
+            "series 3.1 is in module 3, but site.yaml's outline has modules 1 to 2: "
+            "fix the number, or add the module to 'modules' in site.yaml",
+        ),
+        (
+            "posts/r.md",
+            3,
+            "series 0.1 is in module 0, but site.yaml's outline has modules 1 to 2: "
+            "fix the number, or add the module to 'modules' in site.yaml",
+        ),
+    ]
+    assert len(parse_posts(posts, LESSONS)) == 3  # without an outline, any module is fine
+
+
+def test_series_written_1_10_is_not_1_1() -> None:
+    posts = (
+        PostSource("p", "posts/p.md", "---\ntitle: A\nseries: 1.10\n---\nhi\n"),
+        PostSource("q", "posts/q.md", '---\ntitle: B\nseries: "1.1"\n---\nhi\n'),
+    )
+    assert [p.meta.series for p in parse_posts(posts, LESSONS)] == ["1.10", "1.1"]
 
 
 def test_duplicate_series_numbers_are_reported() -> None:

@@ -69,6 +69,7 @@ def build(
         project.posts,
         project.lessons,
         ParseMemo(root if options.use_cache else None, pages.formulas, pages.yaml),
+        project.config.modules,
     )
     execution = run_lessons(project, posts, options, progress, pool=pool)
     check_results(posts, project.lessons, execution.results)
@@ -138,6 +139,7 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
         project.posts,
         project.lessons,
         ParseMemo(root if options.use_cache else None, pages.formulas, pages.yaml),
+        project.config.modules,
     )
     problems.extend(p for post in project.posts for p in unknown_field_problems(post, pages.yaml))
     execution = run_lessons(project, posts, options, progress, everything=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,31 +26,102 @@ _KNOWN_KEYS = {
 
 
 class YamlError(Exception):
-    """Text that is not valid YAML: `line` (0-based, None if unknown) and what is wrong."""
+    """Text that is not valid YAML: `line` (0-based, None if unknown) and what is wrong;
+    `earlier` is the 0-based line of the first occurrence of a duplicate key."""
 
-    def __init__(self, line: int | None, problem: str) -> None:
+    def __init__(self, line: int | None, problem: str, earlier: int | None = None) -> None:
         super().__init__(problem)
         self.line = line
         self.problem = problem
+        self.earlier = earlier
+
+    def describe(self, first_line: int) -> str:
+        """The problem, with any earlier line as a file line (`first_line`: that of YAML line 0)."""
+        if self.earlier is None:
+            return self.problem
+        return f"{self.problem} (first set on line {self.earlier + first_line}): keep one of them"
+
+
+# Part of the memo key: data remembered under other loading rules is not reused.
+_LOADING_RULES = "strict yaml 1"
 
 
 def load_yaml(text: str, memo: TextMemo[Any] | None = None) -> Any:
-    """yaml.safe_load, remembered by text in `memo`: a build that finds the YAML of site.yaml
-    and of every front matter unchanged (a prose edit) does not even import PyYAML."""
+    """Strict yaml.safe_load, remembered by text in `memo`: a build that finds the YAML of
+    site.yaml and of every front matter unchanged (a prose edit) does not even import PyYAML.
+
+    Raises only YamlError: a duplicate key, or a scalar its tag cannot read (`!!int x`), is
+    one too, at its line. A timestamp that is not a real date (`2026-02-30`) is read as text.
+    """
     if memo is None:
         return _safe_load(text)
-    return memo.get(text, lambda: _safe_load(text))
+    return memo.get(f"{_LOADING_RULES}\n{text}", lambda: _safe_load(text))
+
+
+def scalar_text(text: str, key: str) -> str | None:
+    """The value of the top-level `key` of YAML `text` as written, before YAML typed it
+    (`1.10`, where yaml reads the float 1.1), or None if it is not a plain scalar."""
+    import yaml
+
+    node = yaml.compose(text, Loader=_strict_loader())
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return value_node.value if isinstance(value_node, yaml.ScalarNode) else None
+    return None
 
 
 def _safe_load(text: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_strict_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise YamlError(mark.line if mark is not None else None, problem) from None
+    except RecursionError:
+        raise YamlError(None, "it is nested too deeply") from None
+
+
+@functools.cache
+def _strict_loader() -> type:
+    """yaml.SafeLoader that refuses duplicate keys and reports bad scalars at their line."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (YamlError, yaml.YAMLError, RecursionError):
+                raise
+            except Exception:  # PyYAML's scalar constructors raise bare ValueError, KeyError...
+                kind = str(node.tag).rsplit(":", 1)[-1]
+                raise YamlError(node.start_mark.line, f"cannot read {node.value!r} as !!{kind}") from None
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:
+                    continue  # an unhashable key: SafeLoader reports it
+                if first is not key_node:
+                    raise YamlError(key_node.start_mark.line, f"duplicate key {key!r}", first.start_mark.line)
+            return super().construct_mapping(node, deep)
+
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:  # looks like a date but is none (2026-02-30): keep the text
+                return self.construct_scalar(node)
+
+    StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+    return StrictLoader
 
 
 def load_config(root: Path, yaml_memo: TextMemo[Any] | None = None) -> SiteConfig:
@@ -82,7 +154,7 @@ def _read_yaml(path: Path, memo: TextMemo[Any] | None) -> dict[str, Any]:
         data = load_yaml(path.read_text(encoding="utf-8-sig"), memo)
     except YamlError as exc:
         line = exc.line + 1 if exc.line is not None else 1
-        raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {exc.problem}") from None
+        raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {exc.describe(1)}") from None
     except UnicodeDecodeError as exc:
         raise ContentError.at(CONFIG_NAME, 1, f"not UTF-8 text: {exc.reason}") from None
     if data is None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .cache import CACHE_DIR, TextMemo, code_key, digest, write_atomic
-from .config import YamlError, load_yaml
+from .config import YamlError, load_yaml, scalar_text
 from .errors import ContentError, Problem
-from .model import Lesson, LessonRef, ParsedPost, PostMeta, PostSource, ValueRef
+from .model import Lesson, LessonRef, ModuleOutline, ParsedPost, PostMeta, PostSource, ValueRef
 
 SHOW_CHOICES = ("both", "code", "output")
 DIRECTIVE_OPTIONS = ("show", "caption", "alt")
@@ -86,17 +86,26 @@ def _refs_resolve(parsed: ParsedPost, lessons: dict[str, Lesson]) -> bool:
 
 
 def parse_posts(
-    posts: tuple[PostSource, ...], lessons: dict[str, Lesson], memo: ParseMemo | None = None
+    posts: tuple[PostSource, ...],
+    lessons: dict[str, Lesson],
+    memo: ParseMemo | None = None,
+    modules: tuple[ModuleOutline, ...] = (),
 ) -> list[ParsedPost]:
-    """Parse every post, collecting all problems before failing."""
-    parsed, problems = collect_posts(posts, lessons, memo)
+    """Parse every post, collecting all problems before failing.
+
+    `modules` is site.yaml's outline: a series number outside it is a problem.
+    """
+    parsed, problems = collect_posts(posts, lessons, memo, modules)
     if problems:
         raise ContentError(problems)
     return parsed
 
 
 def collect_posts(
-    posts: tuple[PostSource, ...], lessons: dict[str, Lesson], memo: ParseMemo | None = None
+    posts: tuple[PostSource, ...],
+    lessons: dict[str, Lesson],
+    memo: ParseMemo | None = None,
+    modules: tuple[ModuleOutline, ...] = (),
 ) -> tuple[list[ParsedPost], list[Problem]]:
     """Parse the posts that parse; return them and the problems of the rest."""
     memo = memo or ParseMemo(None)
@@ -115,6 +124,7 @@ def collect_posts(
         except ContentError as exc:
             problems.extend(exc.problems)
     problems.extend(_duplicate_series(parsed))
+    problems.extend(_outside_outline(parsed, modules))
     memo.save()
     return parsed, problems
 
@@ -166,7 +176,16 @@ def parse_post(
     for token in tokens:
         line = token.map[0] + 1 if token.map else 1
         try:
-            if token.type == "fence" and DIRECTIVE_INFO.match(token.info.strip()):
+            if token.type == "fence" and not _fence_closed(token):
+                fence = token.markup
+                problems.append(
+                    Problem(
+                        post.src_path,
+                        line,
+                        f"a {fence} fence opened here is never closed: end the block with a {fence} line",
+                    )
+                )
+            elif token.type == "fence" and DIRECTIVE_INFO.match(token.info.strip()):
                 ref = parse_directive(post, token, line, lessons)
                 token.meta["ref"] = ref
                 lesson_refs.append(ref)
@@ -176,27 +195,68 @@ def parse_post(
                 value_refs.extend(_parse_inline(post, token, line, lessons, problems, formulas))
         except ContentError as exc:
             problems.extend(exc.problems)
-    problems.extend(_unclosed_blocks(post, tokens))
+    problems.extend(_block_problems(post, tokens))
     if problems:
         raise ContentError(problems)
     end = tokens[0].map[1] if tokens[0].map else 0
     return ParsedPost(post, meta, tuple(tokens), end, tuple(lesson_refs), tuple(value_refs))
 
 
-def _unclosed_blocks(post: PostSource, tokens: list[Any]) -> list[Problem]:
-    """`:::` blocks that are never closed: markdown-it ends them with the post, which would
-    fold everything after the opening line into a collapsed solution."""
+def _fence_closed(token: Any) -> bool:
+    """Whether a fence has its closing line: markdown-it ends an unclosed one with the post
+    (or the enclosing block), so its lines are the opening line and content only."""
+    start, end = token.map or (0, 0)
+    return end - start - 2 == len(token.content.splitlines())
+
+
+def _block_problems(post: PostSource, tokens: list[Any]) -> list[Problem]:
+    """`:::` blocks that are never closed (markdown-it ends them with the post, which would
+    fold everything after the opening line into a collapsed solution), nested without more
+    colons on the outer block, or not a {solution}."""
     lines = post.text.splitlines()
-    problems = []
+    problems, nesting, strays = [], [], []
+    open_blocks: list[Any] = []
     for token in tokens:
-        if not (token.type.startswith("container_") and token.type.endswith("_open") and token.map):
+        if token.type == "container_solution_close":
+            open_blocks.pop()
+        if token.type == "container_unknown_open" and token.map:
+            strays.append(_stray_block(post.src_path, token))
+        if token.type != "container_solution_open" or not token.map:
             continue
         start, end = token.map  # `end` is the line that closes the block, if one does
+        opening = f"{token.markup}{token.info.strip()}"
+        outer = open_blocks[-1] if open_blocks else None
+        open_blocks.append(token)
+        if outer is not None and len(token.markup) >= len(outer.markup):
+            colons = ":" * (len(token.markup) + 1)
+            message = (
+                f"cannot nest '{opening}' in a block opened with as many colons (line {outer.map[0] + 1}): "
+                f"open the outer block with more, e.g. '{colons}{{solution}}', and close it with '{colons}'"
+            )
+            nesting.append(Problem(post.src_path, start + 1, message))
+            continue
         closing = lines[end].strip() if end < len(lines) else ""
         if not (closing.startswith(token.markup) and set(closing) == {":"}):
-            message = f"'{token.markup}{token.info.strip()}' is never closed: end the block with a '{token.markup}' line"
+            message = f"'{opening}' is never closed: end the block with a '{token.markup}' line"
             problems.append(Problem(post.src_path, start + 1, message))
-    return problems
+    # A wrongly nested block closes its outer one early, which leaves a stray ':::' behind.
+    return nesting + problems + ([] if nesting else strays)
+
+
+def _stray_block(src_path: str, token: Any) -> Problem:
+    """A `:::` line that neither opens a {solution} nor closes one."""
+    line, info = token.map[0] + 1, token.info.strip()
+    match = DIRECTIVE_INFO.match(info)
+    if match:
+        message = f"unknown directive {{{match.group(1)}}}; lessonpress knows {{solution}}"
+    elif not info:
+        message = (
+            f"'{token.markup}' closes no block: remove it, or open the block above "
+            f"with '{token.markup}{{solution}}' (write '\\{token.markup}' for literal colons)"
+        )
+    else:
+        message = f"cannot read '{token.markup}{info}': write '{token.markup}{{solution}}', or '\\{token.markup}' for literal colons"
+    return Problem(src_path, line, message)
 
 
 def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = None) -> PostMeta:
@@ -205,7 +265,7 @@ def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = No
         data = load_yaml(text, memo)
     except YamlError as exc:
         line = exc.line + 2 if exc.line is not None else 1
-        raise ContentError.at(src_path, line, f"invalid YAML front matter: {exc.problem}") from None
+        raise ContentError.at(src_path, line, f"invalid YAML front matter: {exc.describe(2)}") from None
     if not isinstance(data, dict):
         raise ContentError.at(src_path, 2, "front matter must be YAML fields like 'title: ...'")
     title = data.get("title")
@@ -255,14 +315,17 @@ def _field_line(text: str, key: str) -> int:
 def _series(src_path: str, text: str, value: Any) -> str | None:
     if value is None:
         return None
-    series = str(value).strip()
-    if not _SERIES.match(series) or int(series.split(".")[1]) == 0:
+    # Unquoted, `1.10` is the float 1.1 to YAML: read the number as written.
+    written = scalar_text(text, "series") if isinstance(value, float) else None
+    series = (written or str(value)).strip()
+    match = _SERIES.match(series)
+    if not match or int(match.group(2)) == 0:
         raise ContentError.at(
             src_path,
             _field_line(text, "series"),
             f"'series' must look like \"1.2\" (module.post), got {series!r}",
         )
-    return series
+    return f"{int(match.group(1))}.{int(match.group(2))}"
 
 
 def _date(src_path: str, text: str, value: Any) -> dt.date | None:
@@ -270,9 +333,12 @@ def _date(src_path: str, text: str, value: Any) -> dt.date | None:
         return value.date() if isinstance(value, dt.datetime) else value
     try:
         return dt.date.fromisoformat(str(value))
-    except ValueError:
+    except ValueError as exc:
+        reason = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"  # 2026-02-30
         raise ContentError.at(
-            src_path, _field_line(text, "date"), f"'date' must be a date like 2026-10-29, got {value!r}"
+            src_path,
+            _field_line(text, "date"),
+            f"'date' must be a date like 2026-10-29, got {value!r}{reason}",
         ) from None
 
 
@@ -312,6 +378,26 @@ def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:
             )
         else:
             seen[series] = post
+    return problems
+
+
+def _outside_outline(posts: list[ParsedPost], modules: tuple[ModuleOutline, ...]) -> list[Problem]:
+    """Series numbers whose module is not in site.yaml's outline (when it has one)."""
+    if not modules:
+        return []
+    problems = []
+    for post in posts:
+        series = post.meta.series
+        if series is None or 1 <= int(series.split(".")[0]) <= len(modules):
+            continue
+        problems.append(
+            Problem(
+                post.source.src_path,
+                _series_line(post.source.text),
+                f"series {series} is in module {series.split('.')[0]}, but site.yaml's outline has "
+                f"modules 1 to {len(modules)}: fix the number, or add the module to 'modules' in site.yaml",
+            )
+        )
     return problems
 
 
@@ -422,6 +508,15 @@ def _parse_inline(
             elif child.type in ("math_inline", "math_inline_double"):
                 display = child.type == "math_inline_double"
                 child.meta["mathml"] = to_mathml(child.content, post.src_path, line, display, formulas)
+            elif child.type == "math_unclosed":
+                problems.append(
+                    Problem(
+                        post.src_path,
+                        line + child.meta.get("offset", 0),
+                        "'$$' is never closed: end the formula with a '$$' line (display math "
+                        "cannot contain blank lines; write \\$ for a literal dollar)",
+                    )
+                )
         except ContentError as exc:
             problems.extend(exc.problems)
     return refs
