@@ -321,3 +321,136 @@ def test_a_quoted_list_gets_the_format_spec_on_each_item(project) -> None:  # ty
     page = built_page(root)
     assert '<span class="lesson-value">[0.52, 0.31]</span>' in page
     assert '<span class="lesson-value">[1, 2]</span>' in page
+
+
+def _plot_lesson(label: str, cell: str = "plot") -> str:
+    """A lesson whose cell `cell` prints and plots `label` (so each file and figure is recognisable)."""
+    return (
+        "import matplotlib.pyplot as plt\n"
+        f"# %% {cell}\n"
+        f"print('from {label}')\n"
+        f"plt.plot([0, 1], [0, {len(label)}])\n"
+        f"plt.title('{label}')\n"
+        "plt.show()\n"
+    )
+
+
+def _cell_links(html: str) -> list[str]:
+    """The file each cell label's lesson link points to, in page order."""
+    return re.findall(r'<div class="cell-label"><a href="([^"]+)">', html)
+
+
+def test_download_names_never_collide(project) -> None:  # type: ignore[no-untyped-def]
+    """p/l.py and q/l.py are renamed p-l.py and q-l.py, but p/q-l.py already has that name."""
+    root = project(
+        {
+            "posts/p.md": post(
+                "P",
+                "1.1",
+                "```{lesson} ../q/l.py#plot\n```\n\n```{lesson} l.py#plot\n```\n\n"
+                "```{lesson} q-l.py#plot\n```\n",
+            ),
+            "lessons/p/l.py": _plot_lesson("p/l"),
+            "lessons/p/q-l.py": _plot_lesson("p/q-l"),
+            "lessons/q/l.py": _plot_lesson("q/l"),
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    folder = root / "site" / "posts" / "p"
+    html = (folder / "index.html").read_text()
+    links = _cell_links(html)
+    assert links[1:] == ["p-l.py", "q-l.py"] and len(set(links)) == 3  # unchanged where no collision
+    for script, source in zip(links, ("q/l", "p/l", "p/q-l"), strict=True):
+        assert f"from {source}" in (folder / script).read_text()
+        notebook = script.removesuffix(".py") + ".ipynb"
+        assert f"from {source}" in (folder / notebook).read_text()
+        assert f'href="{script}" download' in html and f'href="{notebook}" download' in html
+    assert len(list(folder.glob("*.py"))) == 3 and len(list(folder.glob("*.ipynb"))) == 3
+
+
+def test_figure_names_never_collide(project) -> None:  # type: ignore[no-untyped-def]
+    """l.py#a-b and l-a.py#b would both draw l-a-b-1.png."""
+    root = project(
+        {
+            "posts/a.md": post(body="```{lesson} l.py#a-b\n```\n\n```{lesson} l-a.py#b\n```\n"),
+            "lessons/a/l.py": _plot_lesson("first", "a-b"),
+            "lessons/a/l-a.py": _plot_lesson("second lesson", "b"),
+        }
+    )
+    html = built_page(root)
+    folder = root / "site" / "posts" / "a"
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', html)
+    assert [alt for _, alt in images] == ["Plot: first", "Plot: second lesson"]
+    assert images[0][0] == "l-a-b-1.png"  # the first keeps its name
+    assert images[1][0] != images[0][0]
+    assert (folder / images[0][0]).read_bytes() != (folder / images[1][0]).read_bytes()
+    assert len(list(folder.glob("*.png"))) == 2
+
+
+def test_runtime_error_in_a_template_names_the_template(project) -> None:  # type: ignore[no-untyped-def]
+    root = project(
+        {
+            "posts/a.md": post(),
+            "templates/post.html": "{% extends 'base.html' %}\n{% block content %}\n<p>{{ 1/0 }}</p>\n"
+            "{% endblock %}\n",
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert (
+        "templates/post.html:3: error: template error while rendering posts/a/index.html: "
+        "ZeroDivisionError: division by zero" in result.stderr
+    )
+    assert "internal error" not in result.stderr
+
+
+def test_runtime_error_in_the_cell_template_names_it(project) -> None:  # type: ignore[no-untyped-def]
+    root = project(
+        {
+            "posts/a.md": post(body="```{lesson} l.py\n```"),
+            "lessons/a/l.py": "x = 1\n",
+            "templates/_cell.html": "<div>\n{{ code }}{{ cell_name.upper() }}\n</div>\n",
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert "templates/_cell.html:2: error: template error while rendering posts/a/index.html: " in (
+        result.stderr
+    )
+    assert "internal error" not in result.stderr
+
+
+def test_template_that_is_not_utf8_is_a_content_error(project) -> None:  # type: ignore[no-untyped-def]
+    root = project(
+        {
+            "posts/a.md": post(),
+            "templates/base.html": b"<!DOCTYPE html>\n<title>caf\xe9</title>\n{% block content %}{% endblock %}\n",
+        }
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert (
+        "templates/base.html:2: error: template error while rendering posts/a/index.html: "
+        "file is not UTF-8 text (byte 0xe9)" in result.stderr
+    )
+    assert "internal error" not in result.stderr
+
+
+def test_heading_ids_are_unique_non_empty_and_not_the_templates(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post(body="## Intro\n\n## ?!?\n\n## Main\n\n### ...\n\n## Main\n")})
+    html = built_page(root)
+    ids = re.findall(r'\bid="([^"]*)"', html)
+    assert len(ids) == len(set(ids)) and "" not in ids
+    headings = re.findall(r'<h([23]) id="([^"]+)">(.*?) <a class="header-anchor" href="#([^"]+)"', html)
+    assert [(level, id_, text) for level, id_, text, _ in headings] == [
+        ("2", "intro", "Intro"),
+        ("2", "section", "?!?"),
+        ("2", "main-1", "Main"),
+        ("3", "section-1", "..."),
+        ("2", "main-2", "Main"),
+    ]
+    assert all(id_ == href for _, id_, _, href in headings)
+    toc = re.findall(r'<li class="toc-h(\d)"><a href="#([^"]+)">([^<]*)</a>', html)
+    assert toc == [(level, id_, text) for level, id_, text, _ in headings]
+    assert '<main id="main">' in html

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import platform
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ from markupsafe import Markup, escape
 from . import __version__
 from .cache import PageCache, TextMemo, digest, package_version
 from .errors import ContentError, Problem
+from .load import THEME_DIR
 from .model import (
     CellResult,
     Lesson,
@@ -32,6 +35,9 @@ from .model import (
 )
 
 WORDS_PER_MINUTE = 220
+
+K = TypeVar("K", bound=Hashable)
+FigureKey = tuple[str, str, int]  # lesson path, cell name, figure number in the cell
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class RenderContext:
     lessons: dict[str, Lesson]
     cell_template: jinja2.Template
     figures: dict[str, bytes]  # file name beside the page -> PNG, filled while rendering
+    downloads: dict[str, str]  # lesson path -> script name beside the page (`download_names`)
+    figure_names: dict[FigureKey, str]  # the file name of each figure the post shows
     highlights: TextMemo | None = None
 
 
@@ -185,6 +193,7 @@ class _LazyRenderer:
         self.cache = cache
         self._env: jinja2.Environment | None = None
         self._md: Any = None
+        self._reserved: frozenset[str] | None = None
 
     def env(self) -> jinja2.Environment:
         if self._env is None:
@@ -200,12 +209,20 @@ class _LazyRenderer:
             _add_rules(self._md)
         return self._md
 
+    def reserved(self, page: str) -> frozenset[str]:
+        """The ids the post templates use themselves, read once per build (about 9 ms)."""
+        if self._reserved is None:
+            with template_errors(page, "post.html"):
+                self._reserved = template_ids(self.env(), ("post.html", "_cell.html"))
+        return self._reserved
+
     def post(
         self, ordered: list[ParsedPost], index: int, results: dict[str, LessonResult]
     ) -> list[OutputFile]:
         from .parse import with_tokens
 
         post = with_tokens(ordered[index], self.project.lessons, self.cache.formulas, self.cache.yaml)
+        reserved = self.reserved(f"posts/{post.source.slug}/index.html")
         return render_post(
             self.project,
             self.site,
@@ -216,6 +233,7 @@ class _LazyRenderer:
             post,
             results,
             self.cache.highlights,
+            reserved,
         )
 
     def site_pages(self, ordered: list[ParsedPost]) -> list[OutputFile]:
@@ -276,7 +294,7 @@ def template_env(project: Project, compiled: Path | None = None) -> jinja2.Envir
     """
     import jinja2
 
-    loader = jinja2.FileSystemLoader([str(d) for d in project.template_dirs])
+    loader = _utf8_loader(project.template_dirs)
     bytecode = None
     if compiled is not None:
         compiled.mkdir(parents=True, exist_ok=True)
@@ -294,18 +312,81 @@ def template_env(project: Project, compiled: Path | None = None) -> jinja2.Envir
 
 
 def _render_template(env: jinja2.Environment, name: str, dest: str, **context: Any) -> OutputFile:
+    with template_errors(dest, name):
+        html = env.get_template(name).render(**context)
+    return OutputFile(dest, html.encode("utf-8"))
+
+
+class _TemplateNotUtf8(Exception):
+    """A template file with bytes that are not UTF-8 (raised by the loader, reported as a Problem)."""
+
+    def __init__(self, path: Path, line: int, byte: int) -> None:
+        super().__init__(f"{path}:{line}: byte 0x{byte:02x}")
+        self.path = path
+        self.line = line
+        self.byte = byte
+
+
+def _utf8_loader(dirs: tuple[Path, ...]) -> jinja2.BaseLoader:
+    """Jinja's file loader, reporting a template that is not UTF-8 with its file and line."""
     import jinja2
 
+    class Utf8Loader(jinja2.FileSystemLoader):
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError:
+                raise _not_utf8(dirs, template) from None
+
+    return Utf8Loader([str(d) for d in dirs])
+
+
+def _not_utf8(dirs: tuple[Path, ...], template: str) -> Exception:
+    """Where the template `template` (the first found in `dirs`, as Jinja looks) stops being UTF-8."""
+    path = next((d / template for d in dirs if (d / template).is_file()), None)
+    if path is None:
+        return UnicodeError(f"template {template} could not be decoded")
+    data = path.read_bytes()
     try:
-        template = env.get_template(name)
-        html = template.render(**context)
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _TemplateNotUtf8(path, data[: exc.start].count(b"\n") + 1, data[exc.start])
+    return UnicodeError(f"template {path} could not be decoded")
+
+
+@contextmanager
+def template_errors(page: str, name: str) -> Iterator[None]:
+    """Report a problem in a template as a ContentError at the template's file and line, naming
+    the page being rendered: a syntax error, an undefined name, a file that is not UTF-8, or an
+    exception raised by the template's own code (`{{ 1/0 }}`). An exception with no frame in a
+    template, or one in the default theme, is left alone: that is a lessonpress bug."""
+    import jinja2
+
+    what = f"template error while rendering {page}"
+    try:
+        yield
+    except _TemplateNotUtf8 as exc:
+        raise ContentError.at(
+            _template_path(str(exc.path), None),
+            exc.line,
+            f"{what}: file is not UTF-8 text (byte 0x{exc.byte:02x}); save it as UTF-8",
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError.at(
-            _template_path(exc.filename, exc.name), exc.lineno, f"template error: {exc.message}"
+            _template_path(exc.filename, exc.name), exc.lineno or 1, f"{what}: {exc.message}"
         ) from None
     except jinja2.TemplateError as exc:
-        raise ContentError.at(*_template_location(exc, name), f"template error: {exc}") from None
-    return OutputFile(dest, html.encode("utf-8"))
+        raise ContentError.at(*_template_location(exc, name), f"{what}: {exc}") from None
+    except Exception as exc:
+        frame = _template_frame(exc)
+        if frame is None or Path(frame[0]).resolve().is_relative_to(THEME_DIR.resolve()):
+            raise
+        path, line = frame
+        raise ContentError.at(
+            _template_path(path, None), line, f"{what}: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _template_path(filename: str | None, name: str | None) -> str:
@@ -319,12 +400,28 @@ def _template_path(filename: str | None, name: str | None) -> str:
 
 def _template_location(exc: BaseException, name: str) -> tuple[str, int]:
     """The innermost template frame of a runtime template error."""
+    frame = _template_frame(exc)
+    return (_template_path(frame[0], None), frame[1]) if frame else (f"templates/{name}", 1)
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The file and line of the innermost template frame in the traceback of `exc`, if any.
+
+    Jinja rewrites the traceback of any exception raised while rendering so that template
+    code shows as frames of the template file, named 'template', 'top-level template code'
+    or "block 'name'".
+    """
     tb = exc.__traceback__
-    location = (f"templates/{name}", 1)
+    location = None
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml")):
-            location = (_template_path(filename, None), tb.tb_lineno)
+        code = tb.tb_frame.f_code
+        template = code.co_name in ("template", "top-level template code") or code.co_name.startswith(
+            "block "
+        )
+        if code.co_filename.endswith((".html", ".xml")) or (
+            template and not code.co_filename.endswith(".py")
+        ):
+            location = (code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return location
 
@@ -339,11 +436,30 @@ def render_post(
     post: ParsedPost,
     results: dict[str, LessonResult],
     highlights: TextMemo | None = None,
+    reserved: frozenset[str] | None = None,
 ) -> list[OutputFile]:
-    """The page of one post (`post` is ordered[index] with its tokens), and the files beside it."""
+    """The page of one post (`post` is ordered[index] with its tokens), and the files beside it.
+
+    `reserved`: the ids the templates use themselves (template_ids), which headings avoid.
+    """
     slug = post.source.slug
-    context = RenderContext(post, results, project.lessons, env.get_template("_cell.html"), {}, highlights)
-    body = md.renderer.render(list(post.tokens), md.options, {"lessonpress": context})
+    dest = f"posts/{slug}/index.html"
+    downloads = download_names(post)
+    with template_errors(dest, "_cell.html"):
+        if reserved is None:
+            reserved = template_ids(env, ("post.html", "_cell.html"))
+        post = replace(post, tokens=tuple(with_heading_ids(post.tokens, reserved)))
+        context = RenderContext(
+            post,
+            results,
+            project.lessons,
+            env.get_template("_cell.html"),
+            {},
+            downloads,
+            figure_names(post, results, downloads),
+            highlights,
+        )
+        body = md.renderer.render(list(post.tokens), md.options, {"lessonpress": context})
     prev_post = ordered[index - 1] if index > 0 else None
     next_post = ordered[index + 1] if index + 1 < len(ordered) else None
     seconds = sum(results[p].cpu_seconds for p in post.lesson_paths if p in results)
@@ -352,7 +468,7 @@ def render_post(
     page = _render_template(
         env,
         "post.html",
-        f"posts/{slug}/index.html",
+        dest,
         site=site,
         root="../../",
         url=url,
@@ -365,7 +481,7 @@ def render_post(
         reading_minutes=reading_minutes(body),
         prev=_nav(prev_post),
         next=_nav(next_post),
-        lessons=_downloads(post),
+        lessons=_downloads(downloads),
         run_time=run_time(seconds) if post.lesson_paths else "",
         version=__version__,
     )
@@ -376,7 +492,7 @@ def render_post(
 def lesson_downloads(project: Project, post: ParsedPost, cache: PageCache) -> list[OutputFile]:
     """Each lesson of a post as its .py script and as a Jupyter notebook (cached by source)."""
     files = []
-    for src_path, name in post.download_names.items():
+    for src_path, name in download_names(post).items():
         source = project.lessons[src_path].source
         files.append(OutputFile(f"posts/{post.source.slug}/{name}", source.encode("utf-8")))
         notebook = cache.get_or_make(
@@ -426,8 +542,69 @@ def _nav(post: ParsedPost | None) -> NavLink | None:
     return NavLink(post.meta.title, f"../{post.source.slug}/", post.meta.series)
 
 
-def _downloads(post: ParsedPost) -> list[tuple[str, str]]:
-    return [(name, Path(name).stem + ".ipynb") for name in post.download_names.values()]
+def _downloads(downloads: dict[str, str]) -> list[tuple[str, str]]:
+    return [(name, Path(name).stem + ".ipynb") for name in downloads.values()]
+
+
+def unique_names(wanted: list[tuple[K, str]]) -> dict[K, str]:
+    """A file name for each key, no two alike (compared ignoring case, as macOS and Windows do).
+
+    A key gets the name it wants unless an earlier key wants the same; then it gets the first
+    of '<stem>-2<suffix>', '<stem>-3<suffix>', ... that no key wants and no key got.
+    """
+    taken = {name.casefold() for _, name in wanted}
+    owner: dict[str, K] = {}
+    names: dict[K, str] = {}
+    for key, name in wanted:
+        if key in names:
+            continue
+        if owner.setdefault(name.casefold(), key) == key:
+            names[key] = name
+            continue
+        suffix = Path(name).suffix
+        stem = name.removesuffix(suffix)
+        number = 2
+        while f"{stem}-{number}{suffix}".casefold() in taken:
+            number += 1
+        names[key] = f"{stem}-{number}{suffix}"
+        taken.add(names[key].casefold())
+    return names
+
+
+def download_names(post: ParsedPost) -> dict[str, str]:
+    """The name each lesson of the post is published under beside the page, no two alike.
+
+    The model's name (the file name, or '<folder>-<name>' where two lessons share a file
+    name) unless another lesson has it too; lessons keeping their own file name come first:
+    beside lessons/p/l.py, lessons/q/l.py wants q-l.py, which lessons/p/q-l.py keeps, so it
+    gets q-l-2.py.
+    """
+    wanted = post.download_names
+    own_name_first = sorted(wanted.items(), key=lambda item: item[1] != item[0].rsplit("/", 1)[-1])
+    names = unique_names(own_name_first)
+    return {path: names[path] for path in wanted}
+
+
+def figure_names(
+    post: ParsedPost, results: dict[str, LessonResult], downloads: dict[str, str]
+) -> dict[FigureKey, str]:
+    """The file name of every figure the post's lesson cells draw, no two alike.
+
+    '<script stem>-<cell>-<number>.png' unless an earlier figure of the post has that name
+    (l.py#a-b and l-a.py#b both want l-a-b-1.png).
+    """
+    wanted: list[tuple[FigureKey, str]] = []
+    for ref in post.lesson_refs:
+        result = results.get(ref.lesson_path)
+        if result is None:
+            continue
+        cell = result.cell(ref.cell_name) if ref.cell_name else None
+        cells = result.cells if ref.cell_name is None else (cell,) if cell else ()
+        stem = downloads[ref.lesson_path].removesuffix(".py")
+        for cell in cells:
+            for number in range(1, len(cell.figures) + 1):
+                wanted.append(((ref.lesson_path, cell.name, number), f"{stem}-{cell.name}-{number}.png"))
+    return unique_names(wanted)
 
 
 def position(modules: tuple[ModuleOutline, ...], post: ParsedPost) -> str:
@@ -447,18 +624,81 @@ def reading_minutes(html: str) -> int:
 
 
 def table_of_contents(post: ParsedPost) -> list[tuple[int, str, str]]:
-    """(level, id, text) of every h2/h3, from the ids the anchors plugin gave them."""
+    """(level, id, text) of every h2/h3, from the ids `with_heading_ids` gave them."""
     toc = []
     tokens = post.tokens
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h2", "h3") and token.attrs.get("id"):
             text = "".join(
                 child.content
-                for child in (tokens[index + 1].children or [])
+                for child in _heading_text(tokens[index + 1].children or [])
                 if child.type in ("text", "code_inline", "math_inline")
             )
-            toc.append((int(token.tag[1]), str(token.attrs["id"]), text))
+            toc.append((int(token.tag[1]), str(token.attrs["id"]), text.strip()))
     return toc
+
+
+_ID_ATTRIBUTE = re.compile(r"""\bid\s*=\s*(?:"([^"{}<>]+)"|'([^'{}<>]+)')""")
+
+
+def template_ids(env: jinja2.Environment, names: tuple[str, ...]) -> frozenset[str]:
+    """The fixed ids (`id="main"`) in the templates `names` and those they extend or include."""
+    from jinja2 import meta
+
+    ids: set[str] = set()
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or env.loader is None:
+            continue
+        seen.add(name)
+        source, filename, _ = env.loader.get_source(env, name)
+        ids.update(a or b for a, b in _ID_ATTRIBUTE.findall(source))
+        todo.extend(n for n in meta.find_referenced_templates(env.parse(source, name, filename)) if n)
+    return frozenset(ids)
+
+
+def with_heading_ids(tokens: tuple[Any, ...], reserved: frozenset[str]) -> list[Any]:
+    """The tokens with each h2/h3 (and its '#' permalink) given an id from its text, as the
+    anchors plugin makes it, but never empty ('section' for '## ?!?') and never one of the
+    page template's own ids (`reserved`) or an earlier heading's: those get '-1', '-2', ...
+    Changed tokens are copies: the post's own tokens are left as they are."""
+    from mdit_py_plugins.anchors.index import slugify
+
+    taken = set(reserved)
+    out = list(tokens)
+    for index, token in enumerate(tokens[:-1]):
+        if token.type != "heading_open" or token.tag not in ("h2", "h3"):
+            continue
+        inline = tokens[index + 1]
+        children = inline.children or []
+        title = "".join(c.content for c in _heading_text(children) if c.type in ("text", "code_inline"))
+        base = slugify(title) or "section"
+        slug, number = base, 1
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        taken.add(slug)
+        if token.attrGet("id") == slug:
+            continue
+        out[index] = token.copy(attrs={**token.attrs, "id": slug})
+        out[index + 1] = inline.copy(children=[_with_href(c, slug) for c in children])
+    return out
+
+
+def _heading_text(children: list[Any]) -> list[Any]:
+    """A heading's inline tokens without the ' #' permalink the anchors plugin added."""
+    for index, child in enumerate(children):
+        if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+            before = children[:index]
+            space = before and before[-1].type == "text" and before[-1].content == " "
+            return before[:-1] if space else before
+    return children
+
+
+def _with_href(child: Any, slug: str) -> Any:
+    if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+        return child.copy(attrs={**child.attrs, "href": f"#{slug}"})
+    return child
 
 
 def outline(project: Project, ordered: list[ParsedPost], root: str) -> list[OutlineModule]:
@@ -580,11 +820,11 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
         cell = result.cell(ref.cell_name)
         cells = [cell] if cell else []
         code = source.cell(ref.cell_name).source  # type: ignore[union-attr]
-    download = context.post.download_names[ref.lesson_path]  # the script is published beside the page
+    download = context.downloads[ref.lesson_path]  # the script is published beside the page
     figures = []
     for cell in cells:
         for number, figure in enumerate(cell.figures, start=1):
-            name = f"{download.removesuffix('.py')}-{cell.name}-{number}.png"
+            name = context.figure_names[(ref.lesson_path, cell.name, number)]
             context.figures[name] = figure.png
             figures.append((name, figure))
     shown = [
