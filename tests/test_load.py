@@ -125,10 +125,23 @@ def site_problem(project, site: str):  # type: ignore[no-untyped-def]
         ),
         ("title: A\ntimeout: !!float ten\n", 2, "invalid YAML: cannot read 'ten' as !!float"),
         ("title: A\nlanguage: !!bool perhaps\n", 2, "invalid YAML: cannot read 'perhaps' as !!bool"),
+        ("title: A\ntimeout: .nan\n", 2, "'timeout' must be a number of seconds above 0"),
+        ("title: A\ntimeout: .inf\n", 2, "'timeout' must be a number of seconds above 0"),
+        ("title: A\ntimeout: -1\n", 2, "'timeout' must be a number of seconds above 0"),
+        ("lessons:\n  a/x.py: {timeout: 5}\n  a/y.py: {timout: 5}\n", 3, "lessons.a/y.py.timeout must be"),
+        ("lessons:\n  a/x.py:\n    timeout: .nan\n", 2, "lessons.a/x.py.timeout must be"),
     ],
 )
 def test_site_yaml_errors_name_the_line(project, site: str, line: int, message: str) -> None:  # type: ignore[no-untyped-def]
-    assert site_problem(project, site) == (line, message)
+    got_line, got_message = site_problem(project, site)
+    assert got_line == line and got_message.startswith(message), got_message
+
+
+def test_timeouts_may_be_written_as_text_yaml_does_not_read_as_numbers(project) -> None:  # type: ignore[no-untyped-def]
+    site = "timeout: 1e3\nlessons:\n  a/x.py: {timeout: 2.5}\n"
+    root = project({"site.yaml": site, "posts/a.md": "---\ntitle: x\n---\nhi\n"})
+    config = load_project(root).config
+    assert config.timeout == 1000.0 and config.lesson_timeouts == (("lessons/a/x.py", 2.5),)
 
 
 def test_site_yaml_impossible_date_is_text(project) -> None:  # type: ignore[no-untyped-def]

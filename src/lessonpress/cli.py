@@ -15,10 +15,10 @@ import click
 from . import __version__
 from .errors import ContentError, LessonpressError, Problem, UsageError
 from .execute import RunOptions
+from .model import MAX_TIMEOUT
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
-MAX_TIMEOUT = 7 * 24 * 3600.0  # a week; longer deadlines overflow the system's timers
 
 
 def _root_option(function: Any) -> Any:

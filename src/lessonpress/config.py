@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ContentError
-from .model import ModuleOutline, SiteConfig
+from .model import MAX_TIMEOUT, ModuleOutline, SiteConfig
 
 if TYPE_CHECKING:
     from .cache import TextMemo
@@ -171,6 +171,14 @@ def _key_line(path: Path, key: str) -> int:
     return 1
 
 
+def _nested_key_line(path: Path, key: str) -> int:
+    """The line of `key:` indented under a top-level key (a lesson under `lessons:`)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line[:1].isspace() and line.strip().strip("'\"").startswith(key):
+            return number
+    return _key_line(path, "lessons")
+
+
 def _text(data: dict[str, Any], key: str, default: str, path: Path) -> str:
     value = data.get(key, default)
     if value is None:
@@ -181,12 +189,24 @@ def _text(data: dict[str, Any], key: str, default: str, path: Path) -> str:
 
 
 def _number(data: dict[str, Any], key: str, default: float, path: Path) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ContentError.at(
-            CONFIG_NAME, _key_line(path, key), f"{key!r} must be a positive number of seconds"
-        )
-    return float(value)
+    seconds = _seconds(data.get(key, default))
+    if seconds is None:
+        raise ContentError.at(CONFIG_NAME, _key_line(path, key), f"{key!r} {_SECONDS}")
+    return seconds
+
+
+_SECONDS = f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f} (a week)"
+
+
+def _seconds(value: Any) -> float | None:
+    """A usable timeout: a number (or numeric text: YAML reads `1e3` as text) in (0, a week]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 < seconds <= MAX_TIMEOUT else None  # also refuses nan
 
 
 def _base_url(url: str) -> str:
@@ -223,11 +243,10 @@ def _lesson_timeouts(raw: Any, path: Path) -> tuple[tuple[str, float], ...]:
     timeouts = []
     for name, settings in raw.items():
         value = settings.get("timeout") if isinstance(settings, dict) else None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        seconds = _seconds(value)
+        if seconds is None:
             raise ContentError.at(
-                CONFIG_NAME,
-                _key_line(path, "lessons"),
-                f"lessons.{name}.timeout must be a positive number of seconds",
+                CONFIG_NAME, _nested_key_line(path, str(name)), f"lessons.{name}.timeout {_SECONDS}"
             )
-        timeouts.append((f"lessons/{name}", float(value)))
+        timeouts.append((f"lessons/{name}", seconds))
     return tuple(timeouts)

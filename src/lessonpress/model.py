@@ -18,6 +18,9 @@ class ModuleOutline:
     post_titles: tuple[str, ...]
 
 
+MAX_TIMEOUT = 7 * 24 * 3600.0  # seconds: a week; longer deadlines overflow the system's timers
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Settings from site.yaml (all optional: a bare folder still builds)."""
