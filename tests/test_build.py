@@ -454,3 +454,19 @@ def test_heading_ids_are_unique_non_empty_and_not_the_templates(project) -> None
     toc = re.findall(r'<li class="toc-h(\d)"><a href="#([^"]+)">([^<]*)</a>', html)
     assert toc == [(level, id_, text) for level, id_, text, _ in headings]
     assert '<main id="main">' in html
+
+
+def test_more_captions_than_figures_is_an_error(project) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        "```{lesson} l.py#plot\n:caption: First.\n:caption: Second.\n```\n\n"
+        "```{lesson} l.py#quiet\n:alt: A plot that is not there.\n```\n"
+    )
+    lesson = "import matplotlib.pyplot as plt\n# %% plot\nplt.plot([1, 2])\n# %% quiet\nx = 1\n"
+    root = project({"posts/a.md": post(body=body), "lessons/a/l.py": lesson})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert (
+        "posts/a.md:7: error: 2 :caption: lines, but cell 'plot' of l.py draws 1 figure: one line per figure"
+        in result.stderr
+    )
+    assert "posts/a.md:12: error: 1 :alt: line, but cell 'quiet' of l.py draws 0 figures" in result.stderr

@@ -137,6 +137,13 @@ ZOO = {
         def explode():
             raise ValueError("exploded in a helper")
     """,
+    "lessons/z/control.py": """
+        # %% raw_bytes
+        import os
+        os.write(1, b"nul\\x00 bell\\x07 tab\\tend\\n")
+        # %% multiline tags=["raises-exception"]
+        raise ValueError("line one\\nline two")
+    """,
     "lessons/z/unexpected.py": """
         # %% a
         print("a ran")
@@ -410,6 +417,12 @@ def test_a_segfault_is_reported(zoo: dict) -> None:  # type: ignore[type-arg]
 def test_a_hung_lesson_times_out(zoo: dict) -> None:  # type: ignore[type-arg]
     failure = zoo["results"]["lessons/z/hang.py"].failure
     assert failure.startswith("timed out after 3 s in cell 'forever'")
+
+
+def test_control_characters_are_dropped_and_messages_keep_every_line(zoo: dict) -> None:  # type: ignore[type-arg]
+    assert cell(zoo, "control", "raw_bytes").output == "nul bell tab\tend\n"
+    error = cell(zoo, "control", "multiline").error
+    assert error is not None and error.message == "line one line two"
 
 
 def test_huge_output_is_capped(zoo: dict) -> None:  # type: ignore[type-arg]

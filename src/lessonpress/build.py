@@ -285,8 +285,30 @@ def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Pr
                     f"cell {ref.cell_name!r} did not run (the lesson stopped before it)",
                 )
             )
+        else:
+            problems.extend(_description_problems(ref, result))
     for value in post.value_refs:
         problems.extend(_value_problems(value, results[value.lesson_path]))
+    return problems
+
+
+def _description_problems(ref: LessonRef, result: LessonResult) -> list[Problem]:
+    """More :caption: or :alt: lines than the shown cells drew figures: they would be dropped."""
+    cells = [result.cell(ref.cell_name)] if ref.cell_name else list(result.cells)
+    figures = sum(len(cell.figures) for cell in cells if cell is not None)
+    shown = f"cell {ref.cell_name!r}" if ref.cell_name else "the lesson"
+    problems = []
+    for option, lines in (("caption", ref.captions), ("alt", ref.alts)):
+        if len(lines) > figures:
+            drew = f"draws {figures} figure{'s' if figures != 1 else ''}"
+            problems.append(
+                Problem(
+                    ref.post_path,
+                    ref.line,
+                    f"{len(lines)} :{option}: line{'s' if len(lines) != 1 else ''}, but {shown} of "
+                    f"{lesson_name(ref.lesson_path)} {drew}: one line per figure, in order",
+                )
+            )
     return problems
 
 

@@ -32,6 +32,7 @@ from .model import Cell, CellError, CellResult, Figure, LessonResult
 SEED = 0
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a terminal shows none of these
 _ADDRESS = re.compile(r"(?<= at 0x)[0-9a-fA-F]+(?=>)")  # in `<function f at 0x7f3a...>`
 _FUTURE_MASK = 0
 for _name in __future__.all_feature_names:
@@ -664,8 +665,11 @@ def _cell_error(exc: BaseException, path: Path, root: Path, cell: Cell) -> CellE
     elif isinstance(exc, SyntaxError) and exc.lineno:
         line = exc.lineno
     text = "".join(te.format())
-    message = "".join(te.format_exception_only()).strip().split("\n")[-1]
-    message = message.split(": ", 1)[1] if ": " in message else message
+    only = "".join(te.format_exception_only()).strip()
+    if isinstance(exc, SyntaxError):  # its file, code and caret lines come first
+        only = only.split("\n")[-1]
+    message = only.split(": ", 1)[1] if ": " in only.split("\n")[0] else only  # drop "ValueError: "
+    message = " ".join(line.strip() for line in message.splitlines() if line.strip())
     rel = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
     return CellError(type(exc).__name__, message, text, rel, line)
 
@@ -790,8 +794,9 @@ def _text_stream(fd: int) -> io.TextIOWrapper:
 
 
 def clean_output(text: str) -> str:
-    """What a terminal would show: ANSI codes dropped, `\\r` redraws resolved to their end."""
-    text = _ANSI.sub("", text.replace("\r\n", "\n"))
+    """What a terminal would show: ANSI codes dropped, `\\r` redraws resolved to their end, and
+    no other control characters (a NUL byte is not even allowed in an HTML page)."""
+    text = _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
     lines = []
     for line in text.split("\n"):
         shown = ""
