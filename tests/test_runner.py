@@ -573,3 +573,16 @@ def test_files_read_by_python_processes_the_lesson_starts_are_inputs(tmp_path: P
     ]
     assert result.failure is None and result.cells[0].output == "[5, 10]\n", result
     assert [path for path, _ in result.reads] == ["lessons/c/m.txt", "lessons/c/n.txt"]
+
+
+def test_a_matplotlibrc_in_the_lesson_folder_applies_in_warm_and_lean_workers(tmp_path: Path) -> None:
+    """`python lesson.py` in its folder reads ./matplotlibrc; so must a lesson forked from a
+    worker that imported matplotlib elsewhere."""
+    lesson = "import matplotlib\nprint(matplotlib.rcParams['lines.linewidth'], matplotlib.get_backend())\n"
+    files = {f"lessons/m/l{i}.py": lesson for i in range(3)}
+    root = write_project(tmp_path, {**files, "lessons/m/matplotlibrc": "lines.linewidth: 7\n"})
+    lessons = list(load_project(root).lessons.values())
+    warm = execute(root, lessons, {"*": 120.0}, RunOptions(jobs=1, use_cache=False))  # 3 lessons, 1 worker
+    lean = execute(root, lessons[:1], {"*": 120.0}, RunOptions(jobs=1, use_cache=False))
+    outputs = [r.cells[0].output for r in [*warm.results.values(), *lean.results.values()]]
+    assert [o.lower() for o in outputs] == ["7.0 agg\n"] * 4, outputs

@@ -264,6 +264,9 @@ class _ForkServer:
             stdout=subprocess.PIPE,
             stderr=self.log,
             env=_worker_env(),
+            # not the build's folder: importing matplotlib there would read a matplotlibrc the
+            # lessons' own `python lesson.py` never sees (each lesson reads its folder's)
+            cwd=scratch,
             text=True,
             bufsize=1,
         )

@@ -333,10 +333,16 @@ def _isolate(path: Path, threads: int) -> None:
             torch.cuda.manual_seed_all(SEED)
         torch.set_num_threads(max(1, threads))
 
+    def folder_rc(matplotlib: Any) -> None:
+        # `import matplotlib` reads ./matplotlibrc first; a warm worker imported it elsewhere.
+        if os.path.isfile("matplotlibrc"):
+            matplotlib.rc_file("matplotlibrc")  # the backend stays Agg: rc_file leaves it alone
+
     # Seeded now if the worker imported them, else the moment the lesson does: either way
     # the lesson starts from the same state.
     after_import("numpy", seed_numpy)
     after_import("torch", seed_torch)
+    after_import("matplotlib", folder_rc)
 
 
 def after_import(name: str, callback: Callable[[types.ModuleType], None]) -> None:
