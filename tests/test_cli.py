@@ -336,3 +336,23 @@ def test_timeout_must_be_a_usable_number_of_seconds(good_site: Path, value: str)
     result = cli("check", "--root", str(good_site), "--timeout", value)
     assert result.returncode == 2, result.stderr
     assert "Invalid value for '--timeout'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "title, slug",
+    [("Café ünïcode", "cafe-unicode"), ("Ångström & Naïve Bayes", "angstrom-naive-bayes"), ("!!!", "post")],
+)
+def test_new_post_slug_drops_accents(title: str, slug: str) -> None:
+    from lessonpress.scaffold import slugify
+
+    assert slugify(title) == slug
+
+
+def test_new_series_outside_the_outline_counts_in_words(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"site.yaml": "title: T\nmodules:\n  - title: M\n    goal: G\n    posts: [One]\n"})
+    result = cli("new", "--series", "9.9", "--root", str(root))
+    assert result.returncode == 2
+    assert "site.yaml's outline has 1 module; there is no module 9" in result.stderr
+    result = cli("new", "--series", "1.3", "--root", str(root))
+    assert result.returncode == 2
+    assert "module 1 of the outline has 1 post; there is no post 1.3" in result.stderr

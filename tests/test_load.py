@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lessonpress.errors import ContentError
 from lessonpress.load import load_project, split_cells
+
+from .conftest import write_project
 
 SCRIPT = '''"""Doc."""
 import math
@@ -139,7 +143,7 @@ def test_site_yaml_errors_name_the_line(project, site: str, line: int, message: 
 
 def test_timeouts_may_be_written_as_text_yaml_does_not_read_as_numbers(project) -> None:  # type: ignore[no-untyped-def]
     site = "timeout: 1e3\nlessons:\n  a/x.py: {timeout: 2.5}\n"
-    root = project({"site.yaml": site, "posts/a.md": "---\ntitle: x\n---\nhi\n"})
+    root = project({"site.yaml": site, "posts/a.md": "---\ntitle: x\n---\nhi\n", "lessons/a/x.py": "x = 1\n"})
     config = load_project(root).config
     assert config.timeout == 1000.0 and config.lesson_timeouts == (("lessons/a/x.py", 2.5),)
 
@@ -162,3 +166,107 @@ def test_yaml_memo_does_not_hide_a_duplicate_key() -> None:
         1,
         "duplicate key 'a' (first set on line 1): keep one of them",
     )
+
+
+@pytest.mark.parametrize(
+    "site, line, message",
+    [
+        (
+            'title: "Learn\nauthor: B\n',
+            1,
+            'invalid YAML: the " opened here is never closed: end the text with another "',
+        ),
+        (
+            "title: A\ndescription: 'one\n\ntwo\n",
+            2,
+            "invalid YAML: the ' opened here is never closed: end the text with another '",
+        ),
+        (
+            "title: A\nlanguage: {en\n",
+            2,
+            "invalid YAML: expected ',' or '}', but got '<stream end>' (while parsing a flow mapping that starts here)",
+        ),
+        (
+            "title: A\nbase_url: example.com/blog\n",
+            2,
+            "'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got 'example.com/blog'",
+        ),
+        (
+            "base_url: 5\ntitle: A\n",
+            1,
+            "'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got '5'",
+        ),
+        (
+            "title: A\n\nbase_url: ftp://example.com\n",
+            3,
+            "'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got 'ftp://example.com'",
+        ),
+        (
+            "base_url: //example.com/blog/\n",
+            1,
+            "'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got '//example.com/blog/'",
+        ),
+        (
+            "base_url: https:///blog/\n",
+            1,
+            "'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got 'https:///blog/'",
+        ),
+    ],
+)
+def test_site_yaml_errors_give_the_exact_line_and_message(
+    project, site: str, line: int, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert site_problem(project, site) == (line, message)
+
+
+@pytest.mark.parametrize(
+    "url, normalised",
+    [
+        ("https://example.com/blog", "https://example.com/blog/"),
+        ("http://localhost:8000/", "http://localhost:8000/"),
+        ("/blog", "/blog/"),
+        ("/", "/"),
+        ("", "/"),
+    ],
+)
+def test_base_url_may_be_an_http_url_or_a_path(project, url: str, normalised: str) -> None:  # type: ignore[no-untyped-def]
+    root = project({"site.yaml": f"base_url: '{url}'\n", "posts/a.md": "---\ntitle: x\n---\nhi\n"})
+    assert load_project(root).config.base_url == normalised
+
+
+def lesson_setting_problems(root: Path, lessons: dict[str, str | bytes]) -> list[tuple[str, int, str]]:
+    site = "title: A\nlessons:\n  a/x.py: {timeout: 5}\n  a/missing.py: {timeout: 5}\n"
+    write_project(root, {"site.yaml": site, "posts/a.md": "---\ntitle: x\n---\nhi\n", **lessons})
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    return [(p.path, p.line, p.message) for p in info.value.problems]
+
+
+def test_lesson_settings_must_name_a_lesson_file(tmp_path: Path) -> None:
+    lessons: dict[str, str | bytes] = {"lessons/a/x.py": "x = 1\n", "lessons/a/y.py": "y = 1\n"}
+    assert lesson_setting_problems(tmp_path / "some", lessons) == [
+        (
+            "site.yaml",
+            4,
+            "lessons.a/missing.py: there is no lesson lessons/a/missing.py; lessons/a/ has: x.py, y.py",
+        )
+    ]
+    assert lesson_setting_problems(tmp_path / "none", {}) == [
+        (
+            "site.yaml",
+            line,
+            f"lessons.a/{name}: there is no lesson lessons/a/{name}; "
+            "name a lesson as <slug>/<file>.py, its path under lessons/",
+        )
+        for line, name in ((3, "x.py"), (4, "missing.py"))
+    ]
+
+
+def test_a_lesson_setting_for_a_lesson_with_errors_is_not_called_missing(project) -> None:  # type: ignore[no-untyped-def]
+    site = "lessons:\n  a/x.py: {timeout: 5}\n"
+    root = project(
+        {"site.yaml": site, "posts/a.md": "---\ntitle: x\n---\nhi\n", "lessons/a/x.py": "# %% a b\n"}
+    )
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    assert [p.path for p in info.value.problems] == ["lessons/a/x.py"]

@@ -312,3 +312,66 @@ def test_duplicate_series_numbers_are_reported() -> None:
     (problem,) = info.value.problems
     assert (problem.path, problem.line) == ("posts/q.md", 3)
     assert "already used by posts/p.md" in problem.message
+
+
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        (
+            "---\ntitle: A\n\nThe body.\n",
+            1,
+            "the front matter opened on line 1 is never closed: "
+            "end it with a '---' line after its YAML fields (title, date, ...)",
+        ),
+        (
+            "---\n",
+            1,
+            "the front matter opened on line 1 is never closed: "
+            "end it with a '---' line after its YAML fields (title, date, ...)",
+        ),
+        (
+            '---\ntitle: "abc\nsummary: S\n---\nBody\n',
+            2,
+            'invalid YAML front matter: the " opened here is never closed: end the text with another "',
+        ),
+        (
+            "---\ntitle: T\nsummary: 'abc\n\n---\nBody\n",
+            3,
+            "invalid YAML front matter: the ' opened here is never closed: end the text with another '",
+        ),
+        (
+            "---\ntitle: T\noops\nsummary: S\n---\nBody\n",
+            3,
+            "invalid YAML front matter: could not find expected ':' (while scanning a simple key that starts here)",
+        ),
+    ],
+)
+def test_unclosed_front_matter_and_quotes_are_reported_where_they_open(
+    text: str, line: int, message: str
+) -> None:
+    assert error_of(text) == (line, message)
+
+
+@pytest.mark.parametrize(
+    "fence, message",
+    [
+        (
+            "```{lesson} data.txt\n```",
+            "lesson file 'data.txt' is not a Python lesson: a lesson is a .py file in lessons/p/",
+        ),
+        (
+            "{value}`notes.md:x`",
+            "lesson file 'notes.md' is not a Python lesson: a lesson is a .py file in lessons/p/",
+        ),
+        (
+            "```{lesson} sub\\l.py\n```",
+            "lesson path 'sub\\l.py' has a '\\': use '/' between folders ('sub/l.py')",
+        ),
+        (
+            "```{lesson} C:\\l.py\n```",
+            "lesson path 'C:\\\\l.py' must be relative to lessons/p/, not absolute",
+        ),
+    ],
+)
+def test_lesson_paths_that_are_not_lessons_say_why(fence: str, message: str) -> None:
+    assert error_of(f"---\ntitle: T\n---\n\n{fence}\n") == (5, message)

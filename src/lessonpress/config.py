@@ -78,11 +78,31 @@ def _safe_load(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_strict_loader())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlError(mark.line if mark is not None else None, problem) from None
+        line, problem = _where_and_why(exc, text)
+        raise YamlError(line, problem) from None
     except RecursionError:
         raise YamlError(None, "it is nested too deeply") from None
+
+
+def _where_and_why(exc: Any, text: str) -> tuple[int | None, str]:
+    """The 0-based line and description of a PyYAML error.
+
+    PyYAML reports a quote or bracket that is never closed where the text ends; its
+    `context_mark` is where the unclosed construct opened, which is what the author must fix.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    opened = getattr(exc, "context_mark", None)
+    if mark is None or opened is None or opened.line >= mark.line:
+        return (mark.line if mark is not None else None), problem
+    at_end = "end of stream" in problem or "<stream end>" in problem
+    if not (at_end or context.startswith(("while scanning", "while parsing a flow"))):
+        return mark.line, problem  # "while parsing a block mapping": the mapping's start is no help
+    if at_end and context == "while scanning a quoted scalar":
+        quote = text[opened.index] if opened.index < len(text) else '"'
+        return opened.line, f"the {quote} opened here is never closed: end the text with another {quote}"
+    return opened.line, f"{problem} ({context} that starts here)"
 
 
 @functools.cache
@@ -141,7 +161,7 @@ def load_config(root: Path, yaml_memo: TextMemo[Any] | None = None) -> SiteConfi
         title=_text(data, "title", SiteConfig.title, path),
         author=_text(data, "author", "", path),
         description=_text(data, "description", "", path),
-        base_url=_base_url(_text(data, "base_url", "/", path)),
+        base_url=_base_url(_text(data, "base_url", "/", path), path),
         language=_text(data, "language", "en", path),
         modules=_modules(data.get("modules") or [], path),
         timeout=_number(data, "timeout", SiteConfig.timeout, path),
@@ -179,6 +199,11 @@ def _nested_key_line(path: Path, key: str) -> int:
     return _key_line(path, "lessons")
 
 
+def lesson_setting_line(root: Path, lesson_path: str) -> int:
+    """The line of site.yaml that sets `lesson_path` (`lessons/<slug>/<file>.py`) under `lessons:`."""
+    return _nested_key_line(root / CONFIG_NAME, lesson_path.removeprefix("lessons/"))
+
+
 def _text(data: dict[str, Any], key: str, default: str, path: Path) -> str:
     value = data.get(key, default)
     if value is None:
@@ -209,9 +234,32 @@ def _seconds(value: Any) -> float | None:
     return seconds if 0 < seconds <= MAX_TIMEOUT else None  # also refuses nan
 
 
-def _base_url(url: str) -> str:
-    """Normalise so that `base_url + "posts/x/"` is always a valid URL."""
+def _base_url(url: str, path: Path) -> str:
+    """Check and normalise so that `base_url + "posts/x/"` is always a valid URL: an
+    http(s) URL with a host, or a path from the site's root."""
+    if not url:
+        return "/"
+    if not _valid_base_url(url):
+        raise ContentError.at(
+            CONFIG_NAME,
+            _key_line(path, "base_url"),
+            f"'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got {url!r}",
+        )
     return url if url.endswith("/") else url + "/"
+
+
+def _valid_base_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    if any(char.isspace() for char in url) or "?" in url or "#" in url:
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")  # `//host/...` is a URL without its scheme
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an invalid IPv6 host, `https://[x`
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _modules(raw: Any, path: Path) -> tuple[ModuleOutline, ...]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import load_config
+from .config import CONFIG_NAME, lesson_setting_line, load_config
 from .errors import ContentError, Problem
-from .model import Cell, Lesson, PostSource, Project
+from .model import Cell, Lesson, PostSource, Project, SiteConfig
 
 if TYPE_CHECKING:
     from .cache import TextMemo
@@ -30,6 +31,7 @@ def load_project(root: Path, yaml_memo: TextMemo[Any] | None = None) -> Project:
     config = load_config(root, yaml_memo)
     posts = _collect(problems, _load_posts, root)
     lessons = _collect(problems, _load_lessons, root)
+    problems.extend(_unknown_lesson_settings(root, config))
     if problems:
         raise ContentError(problems)
     template_dirs = tuple(d for d in (root / "templates", THEME_DIR) if d.is_dir())
@@ -83,16 +85,50 @@ def _load_posts(root: Path) -> tuple[list[PostSource], list[Problem]]:
 def _load_lessons(root: Path) -> tuple[dict[str, Lesson], list[Problem]]:
     lessons: dict[str, Lesson] = {}
     problems: list[Problem] = []
-    lessons_dir = root / "lessons"
-    for path in sorted(lessons_dir.rglob("*.py")):
-        if "__pycache__" in path.parts or any(p.startswith(".") for p in path.relative_to(root).parts):
-            continue
+    for path in _lesson_files(root):
         src_path = path.relative_to(root).as_posix()
         try:
             lessons[src_path] = split_cells(src_path, read_text(path, src_path))
         except ContentError as exc:
             problems.extend(exc.problems)
     return lessons, problems
+
+
+def _lesson_files(root: Path) -> list[Path]:
+    """Every lesson script under lessons/ (not in __pycache__ or a hidden folder)."""
+    return [
+        path
+        for path in sorted((root / "lessons").rglob("*.py"))
+        if "__pycache__" not in path.parts
+        and not any(p.startswith(".") for p in path.relative_to(root).parts)
+    ]
+
+
+def _unknown_lesson_settings(root: Path, config: SiteConfig) -> list[Problem]:
+    """Entries of site.yaml's `lessons:` that name no lesson file (a typo would be ignored)."""
+    if not config.lesson_timeouts:
+        return []
+    known = {path.relative_to(root).as_posix() for path in _lesson_files(root)}
+    problems = []
+    for lesson_path, _ in config.lesson_timeouts:
+        if lesson_path in known:
+            continue
+        folder = posixpath.dirname(lesson_path)
+        siblings = sorted(p.rsplit("/", 1)[-1] for p in known if posixpath.dirname(p) == folder)
+        hint = (
+            f"; {folder}/ has: {', '.join(siblings)}"
+            if siblings
+            else "; name a lesson as <slug>/<file>.py, its path under lessons/"
+        )
+        name = lesson_path.removeprefix("lessons/")
+        problems.append(
+            Problem(
+                CONFIG_NAME,
+                lesson_setting_line(root, lesson_path),
+                f"lessons.{name}: there is no lesson {lesson_path}{hint}",
+            )
+        )
+    return problems
 
 
 def split_cells(src_path: str, source: str) -> Lesson:

@@ -157,12 +157,7 @@ def parse_post(
     """Tokenize one post and resolve its front matter, directives and roles."""
     tokens = md.parse(post.text, {})
     if not tokens or tokens[0].type != "front_matter":
-        raise ContentError.at(
-            post.src_path,
-            1,
-            "missing front matter: start the post with a "
-            "'---' line, YAML fields (title, date, ...), and '---'",
-        )
+        raise ContentError.at(post.src_path, 1, _no_front_matter(post.text))
     meta = parse_front_matter(post.src_path, tokens[0].content, yaml)
     if not any(t.type != "front_matter" for t in tokens):
         raise ContentError.at(
@@ -200,6 +195,18 @@ def parse_post(
         raise ContentError(problems)
     end = tokens[0].map[1] if tokens[0].map else 0
     return ParsedPost(post, meta, tuple(tokens), end, tuple(lesson_refs), tuple(value_refs))
+
+
+def _no_front_matter(text: str) -> str:
+    """Why a post has no front matter: none at all, or a first `---` line never closed."""
+    opening = re.match(r"-{3,}", text)
+    if opening is None:
+        return "missing front matter: start the post with a '---' line, YAML fields (title, date, ...), and '---'"
+    marker = opening.group(0)
+    return (
+        f"the front matter opened on line 1 is never closed: "
+        f"end it with a '{marker}' line after its YAML fields (title, date, ...)"
+    )
 
 
 def _fence_closed(token: Any) -> bool:
@@ -412,16 +419,27 @@ def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[
     """Map a path relative to `lessons/<slug>/` to a known lesson, refusing escapes."""
     if not target:
         raise ContentError.at(post.src_path, line, "missing lesson file name")
-    if target.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", target) or "\\" in target:
+    if target.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", target):
         raise ContentError.at(
             post.src_path,
             line,
             f"lesson path {target!r} must be relative to lessons/{post.slug}/, not absolute",
         )
+    if "\\" in target:
+        forward = target.replace("\\", "/")
+        raise ContentError.at(
+            post.src_path, line, f"lesson path '{target}' has a '\\': use '/' between folders ('{forward}')"
+        )
     joined = posixpath.normpath(posixpath.join("lessons", post.slug, target))
     if not joined.startswith("lessons/"):
         raise ContentError.at(
             post.src_path, line, f"lesson path {target!r} points outside the lessons folder"
+        )
+    if not target.endswith(".py"):
+        raise ContentError.at(
+            post.src_path,
+            line,
+            f"lesson file {target!r} is not a Python lesson: a lesson is a .py file in lessons/{post.slug}/",
         )
     if joined not in lessons:
         known = sorted(p.rsplit("/", 1)[-1] for p in lessons if p.startswith(f"lessons/{post.slug}/"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,10 @@ class NewPost:
 
 
 def slugify(title: str) -> str:
-    """'The Simplest Case: Linear Regression' -> 'the-simplest-case-linear-regression'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    """'The Simplest Case: Linear Regression' -> 'the-simplest-case-linear-regression';
+    accents are dropped ('Café' -> 'cafe')."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     return slug[:80].rstrip("-") or "post"
 
 
@@ -44,12 +47,19 @@ def outline_title(config: SiteConfig, series: str) -> str:
     module, number = int(match.group(1)), int(match.group(2))
     if not 1 <= module <= len(config.modules):
         raise UsageError(
-            f"site.yaml's outline has {len(config.modules)} modules; there is no module {module}"
+            f"site.yaml's outline has {_count(len(config.modules), 'module')}; there is no module {module}"
         )
     titles = config.modules[module - 1].post_titles
     if not 1 <= number <= len(titles):
-        raise UsageError(f"module {module} of the outline has {len(titles)} posts; there is no post {series}")
+        raise UsageError(
+            f"module {module} of the outline has {_count(len(titles), 'post')}; there is no post {series}"
+        )
     return titles[number - 1]
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 module', '2 modules'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def create_post(
