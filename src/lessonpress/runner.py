@@ -732,7 +732,7 @@ def _plain(value: Any) -> Any:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # lessons running side by side may race
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
