@@ -503,6 +503,15 @@ def _directive_options(src_path: str, body: str, line: int) -> dict[str, list[st
             raise ContentError.at(
                 src_path, line + offset, f":show: must be one of {', '.join(SHOW_CHOICES)}, got {value!r}"
             )
+        if key == "show" and key in options:
+            raise ContentError.at(src_path, line + offset, ":show: is given twice: keep one")
+        if "{value}`" in value:
+            raise ContentError.at(
+                src_path,
+                line + offset,
+                f":{key}: is plain text, so a {{value}} role in it would show as written: "
+                "quote the number in the prose around the cell",
+            )
         options.setdefault(key, []).append(value)
     return options
 
@@ -560,6 +569,13 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
 def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: TextMemo | None = None) -> str:
     """LaTeX to MathML at build time, so pages need no JavaScript for math."""
     mode = "block" if display else "inline"
+    if "{value}`" in latex:
+        raise ContentError.at(
+            src_path,
+            line,
+            f"cannot render math ${latex.strip()}$: a {{value}} role is not read inside math; "
+            "put it in the prose next to the formula",
+        )
     brace = _unbalanced_brace(latex)
     if brace:
         raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: {brace}")
