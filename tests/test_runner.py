@@ -487,15 +487,16 @@ def _children(pid: int) -> dict[int, str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-def test_workers_reap_their_children_and_kill_strays(tmp_path: Path) -> None:
+@pytest.mark.parametrize("own_session", [False, True])
+def test_workers_reap_their_children_and_kill_strays(tmp_path: Path, own_session: bool) -> None:
     """A worker answers as soon as a lesson's result is written, and still reaps every child
-    and kills what a lesson left running."""
+    and kills what a lesson left running, also in a session of its own (out of the lesson's
+    process group)."""
     from lessonpress.execute import _ForkServer, _job
     from lessonpress.load import split_cells
 
-    root = write_project(
-        tmp_path, {"lessons/s/stray.py": "import subprocess\nprint(subprocess.Popen(['sleep', '60']).pid)\n"}
-    )
+    start = f"subprocess.Popen(['sleep', '60'], start_new_session={own_session})"
+    root = write_project(tmp_path, {"lessons/s/stray.py": f"import subprocess\nprint({start}.pid)\n"})
     lesson = split_cells("lessons/s/stray.py", (root / "lessons/s/stray.py").read_text())
     worker = _ForkServer(tmp_path, lean=True)
     try:

@@ -69,6 +69,7 @@ def worker_main(lean: bool = False) -> None:
     """
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from imports must not corrupt the protocol
+    _become_subreaper()
     if not lean:
         preimport()
     preloaded = frozenset(sys.modules)  # a lesson's own imports are whatever is added to this
@@ -86,6 +87,10 @@ def worker_main(lean: bool = False) -> None:
     # Input closed: the build is done with this worker. Skip interpreter teardown, which
     # with torch._dynamo loaded takes about a second and would hold up the build's exit.
     protocol.flush()
+    deadline = time.monotonic() + 2
+    while exiting and time.monotonic() < deadline:  # what the last lesson left running
+        _reap(exiting)
+        time.sleep(0.01)
     os._exit(0)
 
 
@@ -205,7 +210,11 @@ def _is_capture(info: os.stat_result, limit: int) -> bool:
 
 
 def _reap(exiting: list[int]) -> None:
-    """Collect the children that have finished exiting since they reported done."""
+    """Collect the children that have finished exiting since they reported done, and end
+    what lessons left running that the worker adopted (see _become_subreaper).
+
+    Call it only between jobs: every child of the worker then belongs to a finished lesson.
+    """
     for pid in list(exiting):
         try:
             finished, _ = os.waitpid(pid, os.WNOHANG)
@@ -213,6 +222,37 @@ def _reap(exiting: list[int]) -> None:
             finished = pid
         if finished:
             exiting.remove(pid)
+    for pid in _children():
+        if pid not in exiting:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+            exiting.append(pid)
+
+
+def _children() -> list[int]:
+    """The worker's child processes (Linux; none found elsewhere)."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _become_subreaper() -> None:
+    """Linux: adopt what lessons leave behind.
+
+    A lesson's strays are killed with its process group, but a process it started in a
+    session of its own (`start_new_session=True`, a daemon) is not in that group. As the
+    lesson ends, such an orphan is handed to the nearest subreaper, the worker, which ends it.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
 
 
 def _kill_group(pid: int) -> None:
