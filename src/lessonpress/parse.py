@@ -569,41 +569,35 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
 def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: TextMemo | None = None) -> str:
     """LaTeX to MathML at build time, so pages need no JavaScript for math."""
     mode = "block" if display else "inline"
-    if "{value}`" in latex:
-        raise ContentError.at(
-            src_path,
-            line,
-            f"cannot render math ${latex.strip()}$: a {{value}} role is not read inside math; "
-            "put it in the prose next to the formula",
-        )
-    brace = _unbalanced_brace(latex)
+    formula = latex.strip()
+
+    def problem(reason: str) -> ContentError:
+        return ContentError.at(src_path, line, f"cannot render math ${formula}$: {reason}")
+
+    if "{value}`" in formula:
+        raise problem("a {value} role is not read inside math; put it in the prose next to the formula")
+    brace = _unbalanced_brace(formula)
     if brace:
-        raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: {brace}")
+        raise problem(brace)
 
     def convert() -> str:
         from latex2mathml.converter import convert
 
-        return convert(latex.strip(), display=mode)
+        return convert(formula, display=mode)
 
     try:
-        mathml = formulas.get(f"{mode}:{latex.strip()}", convert) if formulas else convert()
+        mathml = formulas.get(f"{mode}:{formula}", convert) if formulas else convert()
     except Exception as exc:  # latex2mathml raises many exception types for bad input
         reason = _MATH_ERRORS.get(type(exc).__name__, type(exc).__name__)
-        detail = f" ({exc})" if str(exc) else ""
-        raise ContentError.at(
-            src_path, line, f"cannot render math ${latex.strip()}$: {reason}{detail}"
-        ) from None
+        raise problem(f"{reason} ({exc})" if str(exc) else reason) from None
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
-        raise ContentError.at(
-            src_path,
-            line,
-            f"cannot render math ${latex.strip()}$: unknown command {unknown.group(1)} "
-            "(a typo, or a command latex2mathml does not support)",
+        raise problem(
+            f"unknown command {unknown.group(1)} (a typo, or a command latex2mathml does not support)"
         )
     incomplete = _missing_part(mathml)
     if incomplete:
-        raise ContentError.at(src_path, line, f"cannot render math ${latex.strip()}$: {incomplete}")
+        raise problem(incomplete)
     return mathml
 
 
