@@ -388,52 +388,40 @@ def test_figure_names_never_collide(project) -> None:  # type: ignore[no-untyped
     assert len(list(folder.glob("*.png"))) == 2
 
 
-def test_runtime_error_in_a_template_names_the_template(project) -> None:  # type: ignore[no-untyped-def]
-    root = project(
+TEMPLATE_ERRORS = [
+    (
         {
             "posts/a.md": post(),
             "templates/post.html": "{% extends 'base.html' %}\n{% block content %}\n<p>{{ 1/0 }}</p>\n"
             "{% endblock %}\n",
-        }
-    )
-    result = run_cli("build", "--root", str(root))
-    assert result.returncode == 1, result.stderr
-    assert (
+        },
         "templates/post.html:3: error: template error while rendering posts/a/index.html: "
-        "ZeroDivisionError: division by zero" in result.stderr
-    )
-    assert "internal error" not in result.stderr
-
-
-def test_runtime_error_in_the_cell_template_names_it(project) -> None:  # type: ignore[no-untyped-def]
-    root = project(
+        "ZeroDivisionError: division by zero",
+    ),
+    (
         {
             "posts/a.md": post(body="```{lesson} l.py\n```"),
             "lessons/a/l.py": "x = 1\n",
             "templates/_cell.html": "<div>\n{{ code }}{{ cell_name.upper() }}\n</div>\n",
-        }
-    )
-    result = run_cli("build", "--root", str(root))
-    assert result.returncode == 1, result.stderr
-    assert "templates/_cell.html:2: error: template error while rendering posts/a/index.html: " in (
-        result.stderr
-    )
-    assert "internal error" not in result.stderr
-
-
-def test_template_that_is_not_utf8_is_a_content_error(project) -> None:  # type: ignore[no-untyped-def]
-    root = project(
+        },
+        "templates/_cell.html:2: error: template error while rendering posts/a/index.html: ",
+    ),
+    (
         {
             "posts/a.md": post(),
             "templates/base.html": b"<!DOCTYPE html>\n<title>caf\xe9</title>\n{% block content %}{% endblock %}\n",
-        }
-    )
-    result = run_cli("build", "--root", str(root))
-    assert result.returncode == 1, result.stderr
-    assert (
+        },
         "templates/base.html:2: error: template error while rendering posts/a/index.html: "
-        "file is not UTF-8 text (byte 0xe9)" in result.stderr
-    )
+        "file is not UTF-8 text (byte 0xe9)",
+    ),
+]
+
+
+@pytest.mark.parametrize("files, message", TEMPLATE_ERRORS, ids=["runtime", "cell-template", "not-utf8"])
+def test_errors_in_an_authors_template_name_the_template_line(project, files, message) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("build", "--root", str(project(files)))
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
     assert "internal error" not in result.stderr
 
 
