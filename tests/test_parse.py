@@ -247,6 +247,18 @@ def test_value_role_and_math_are_parsed() -> None:
     assert mathml.startswith("<math") and 'display="block"' in mathml
 
 
+def test_text_inside_math_is_escaped() -> None:
+    """latex2mathml let \\text{...} through unescaped: markup (even a script) reached the page."""
+    post = parse("---\ntitle: T\n---\n\n$\\text{a < b & c}$\n\n$$\n\\text{</math><script>x</script>}\n$$\n")
+    inline = [
+        c.meta["mathml"] for t in post.tokens if t.children for c in t.children if c.type == "math_inline"
+    ]
+    block = [t.meta["mathml"] for t in post.tokens if t.type == "math_block"]
+    assert "<mtext>a&#x000A0;&lt;&#x000A0;b&#x000A0;&amp;&#x000A0;c</mtext>" in inline[0]
+    assert "<script" not in block[0] and block[0].count("</math>") == 1
+    assert "&lt;/math&gt;&lt;script&gt;x&lt;/script&gt;" in block[0]
+
+
 def test_escaped_braces_in_math_need_no_partner() -> None:
     post = parse(
         "---\ntitle: T\n---\n\nThe set $\\{x \\mid x > 0\\}$ and $\\left\\{ a \\right.$ and $a \\\\ {b}$.\n"

@@ -125,7 +125,8 @@ class PageCache:
             folder / "highlighted.pickle" if folder else None, f"pygments {package_version('pygments')}"
         )
         self.formulas: TextMemo[str] = TextMemo(
-            folder / "mathml.pickle" if folder else None, f"latex2mathml {package_version('latex2mathml')}"
+            folder / "mathml.pickle" if folder else None,
+            f"latex2mathml {package_version('latex2mathml')}, text escaped",
         )
         self.yaml: TextMemo[Any] = TextMemo(
             folder / "yaml.pickle" if folder else None, f"pyyaml {package_version('PyYAML')}"

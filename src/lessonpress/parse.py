@@ -581,9 +581,7 @@ def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: Tex
         raise problem(brace)
 
     def convert() -> str:
-        from latex2mathml.converter import convert
-
-        return convert(formula, display=mode)
+        return _escaped_mathml(formula, mode)
 
     try:
         mathml = formulas.get(f"{mode}:{formula}", convert) if formulas else convert()
@@ -599,6 +597,25 @@ def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: Tex
     if incomplete:
         raise problem(incomplete)
     return mathml
+
+
+_ESCAPED_REFERENCE = re.compile(r"&amp;(#x[0-9A-Fa-f]+|#[0-9]+);")
+
+
+def _escaped_mathml(formula: str, mode: str) -> str:
+    """latex2mathml's MathML, with the formula's own text escaped.
+
+    latex2mathml serializes its element tree and then unescapes the whole string, to let
+    through the character references it writes itself (`&#x000A0;`); that also unescapes
+    the author's text, so `\\text{a < b}` or `\\text{</math><script>...}` went into the page
+    as markup. Only those character references are let through here.
+    """
+    from xml.etree.ElementTree import tostring
+
+    from latex2mathml.converter import convert_to_element
+
+    serialized = tostring(convert_to_element(formula, display=mode), encoding="unicode")
+    return _ESCAPED_REFERENCE.sub(r"&\1;", serialized)
 
 
 def _unbalanced_brace(latex: str) -> str | None:
