@@ -458,3 +458,18 @@ def test_more_captions_than_figures_is_an_error(project) -> None:  # type: ignor
         in result.stderr
     )
     assert "posts/a.md:12: error: 1 :alt: line, but cell 'quiet' of l.py draws 0 figures" in result.stderr
+
+
+def test_lesson_file_names_are_percent_encoded_in_links(project) -> None:  # type: ignore[no-untyped-def]
+    lesson = "import matplotlib.pyplot as plt\n# %% plot\nplt.plot([1, 2])\n"
+    body = "```{lesson} my lesson.py#plot\n```\n\n```{lesson} p%41.py#plot\n```\n"
+    root = project(
+        {"posts/a.md": post(body=body), "lessons/a/my lesson.py": lesson, "lessons/a/p%41.py": lesson}
+    )
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    html = (root / "site" / "posts" / "a" / "index.html").read_text()
+    assert 'href="my%20lesson.py"' in html and 'src="my%20lesson-plot-1.png"' in html
+    assert 'href="p%2541.py"' in html and 'href="p%2541.ipynb"' in html
+    assert '<meta property="og:image" content="/posts/a/my%20lesson-plot-1.png">' in html
+    assert (root / "site" / "posts" / "a" / "my lesson-plot-1.png").is_file()

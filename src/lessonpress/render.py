@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
     import jinja2
@@ -464,7 +464,7 @@ def render_post(
     next_post = ordered[index + 1] if index + 1 < len(ordered) else None
     seconds = sum(results[p].cpu_seconds for p in post.lesson_paths if p in results)
     url = f"{site.base_url}posts/{slug}/"
-    image = f"{url}{next(iter(context.figures))}" if context.figures else None
+    image = f"{url}{quote(next(iter(context.figures)))}" if context.figures else None
     page = _render_template(
         env,
         "post.html",
