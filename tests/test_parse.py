@@ -359,6 +359,11 @@ def test_duplicate_series_numbers_are_reported() -> None:
             3,
             "invalid YAML front matter: could not find expected ':' (while scanning a simple key that starts here)",
         ),
+        (
+            '---\ntitle: T\nsummary: "bell \\a here"\n---\nBody\n',
+            3,
+            "invalid YAML front matter: 'bell \\x07 here' holds the control character U+0007: remove it",
+        ),
     ],
 )
 def test_unclosed_front_matter_and_quotes_are_reported_where_they_open(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,8 @@ class YamlError(Exception):
 
 
 # Part of the memo key: data remembered under other loading rules is not reused.
-_LOADING_RULES = "strict yaml 1"
+_LOADING_RULES = "strict yaml 2"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def load_yaml(text: str, memo: TextMemo[Any] | None = None) -> Any:
@@ -133,6 +135,16 @@ def _strict_loader() -> type:
                 if first is not key_node:
                     raise YamlError(key_node.start_mark.line, f"duplicate key {key!r}", first.start_mark.line)
             return super().construct_mapping(node, deep)
+
+        def construct_scalar(self, node: Any) -> Any:
+            value = super().construct_scalar(node)
+            control = _CONTROL.search(value) if isinstance(value, str) else None
+            if control:  # from a "\\a" or "\\x01" escape: no HTML page or feed may hold one
+                raise YamlError(
+                    node.start_mark.line,
+                    f"{value!r} holds the control character U+{ord(control.group()):04X}: remove it",
+                )
+            return value
 
         def construct_yaml_timestamp(self, node: Any) -> Any:
             try:
