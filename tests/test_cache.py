@@ -13,6 +13,8 @@ from lessonpress.build import build
 from lessonpress.cache import CACHE_DIR
 from lessonpress.execute import RunOptions
 
+from lessonpress.errors import ContentError
+
 from .conftest import post, write_project
 
 FILES = {
@@ -246,3 +248,34 @@ def test_package_versions_follow_installs(tmp_path: Path, monkeypatch: pytest.Mo
     (tmp_path / "fake_pkg-1.0.dist-info").rename(tmp_path / "fake_pkg-2.0.dist-info")
     os.utime(tmp_path, ns=(0, time.time_ns() + 10**9))  # the folder's mtime, as an install changes it
     assert package_version("fake-pkg") == "2.0"
+
+
+def test_a_file_that_was_missing_reruns_the_lesson_when_it_appears(tmp_path: Path) -> None:
+    """Looked for and not there is an input too: its arrival must not leave a stale page."""
+    lesson = "try:\n    found = open('maybe.txt').read().strip()\nexcept FileNotFoundError:\n    found = 'absent'\n"
+    files = {
+        "posts/a.md": post("A", "1.1", "```{lesson} l.py\n```\n\n{value}`l.py:found`"),
+        "lessons/a/l.py": lesson,
+    }
+    root = write_project(tmp_path / "p", files)
+    assert rebuild(root) == {"lessons/a/l.py"}
+    assert rebuild(root) == set()
+    (root / "lessons/a/maybe.txt").write_text("here\n")
+    assert rebuild(root) == {"lessons/a/l.py"}
+    assert "here" in (root / "site/posts/a/index.html").read_text()
+
+
+def test_a_failed_lesson_runs_again_once_what_it_missed_is_back(tmp_path: Path) -> None:
+    files = {
+        "posts/a.md": post("A", "1.1", "```{lesson} l.py\n```"),
+        "lessons/a/l.py": "import hh\nprint(hh.MARK)\n",
+        "lessons/a/hh.py": "MARK = 'helper found'\n",
+    }
+    root = write_project(tmp_path / "p", files)
+    assert rebuild(root) == {"lessons/a/l.py"}
+    (root / "lessons/a/hh.py").rename(root / "hh.bak")
+    with pytest.raises(ContentError):
+        rebuild(root)
+    (root / "hh.bak").rename(root / "lessons/a/hh.py")
+    rebuild(root)  # the failure was not cached: the earlier run, whose inputs are back, is valid again
+    assert "helper found" in (root / "site/posts/a/index.html").read_text()

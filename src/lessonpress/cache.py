@@ -289,9 +289,11 @@ class LessonCache:
         return entry.result.seconds if entry else None
 
     def store(self, lesson: Lesson, result: LessonResult) -> str:
-        """Save a finished run atomically (not runs that crashed or timed out); return its digest."""
+        """Save a run atomically, unless it failed (crashed, timed out, raised where it should
+        not): a failure is run again next time, since what it tripped over may be outside
+        what the key can see (a file restored after it was missing). Return its digest."""
         result_digest = digest(result)
-        if result.failure is None:
+        if not result.failed:
             entry = _Entry(self.key(lesson), result, result_digest)
             write_atomic(self._path(lesson.src_path), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
         return result_digest

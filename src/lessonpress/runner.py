@@ -580,9 +580,15 @@ def _hash_reads(
     reads = []
     for full in sorted(opened):
         candidate = Path(full)
-        if candidate.is_file() and candidate.resolve() != lesson.resolve() and "__pycache__" not in full:
+        if candidate.resolve() == lesson.resolve() or "__pycache__" in full or candidate.is_dir():
+            continue
+        try:
             digest = hashlib.sha256(candidate.read_bytes()).hexdigest()
-            reads.append((candidate.resolve().relative_to(root.resolve()).as_posix(), digest))
+        except FileNotFoundError:  # looked for and not there: its arrival must re-run the lesson
+            digest = "missing"  # what LessonCache.file_hash says of it
+        except OSError:
+            continue
+        reads.append((candidate.resolve().relative_to(root.resolve()).as_posix(), digest))
     return tuple(reads)
 
 
