@@ -40,7 +40,11 @@ def wait_for(check, timeout: float = 90.0):  # type: ignore[no-untyped-def]
 
 def test_serve_rebuilds_shows_errors_and_recovers(project) -> None:  # type: ignore[no-untyped-def]
     root = project(
-        {"posts/a.md": post("Served", body="Value {value}`l.py:answer`."), "lessons/a/l.py": "answer = 41\n"}
+        {
+            "site.yaml": "title: First title\n",
+            "posts/a.md": post("Served", body="Value {value}`l.py:answer`."),
+            "lessons/a/l.py": "answer = 41\n",
+        }
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "lessonpress.cli", "serve", "--root", str(root), "--port", "0"],
@@ -65,6 +69,10 @@ def test_serve_rebuilds_shows_errors_and_recovers(project) -> None:  # type: ign
 
         (root / "lessons" / "a" / "l.py").write_text("answer = 42\n")
         wait_for(lambda: "42" in fetch(f"{base}/posts/a/")[1])
+
+        # site.yaml sits beside site/: a change to it is not one of the build's own writes
+        (root / "site.yaml").write_text("title: Second title\n")
+        wait_for(lambda: "Second title" in fetch(f"{base}/posts/a/")[1])
 
         (root / "posts" / "a.md").write_text(post("Served", body="Value {value}`l.py:missing`."))
         # (an editor's save can be seen half-written first: wait for the final error)

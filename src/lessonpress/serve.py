@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,7 +157,8 @@ def watch(root: Path, out: Path, stop: threading.Event, on_change: Callable[[], 
     import watchfiles
 
     paths = [root / name for name in WATCHED if (root / name).exists()]
-    ignored = (str(out.resolve()), str((root / ".lessonpress-cache").resolve()))
+    # folders, so with a separator: `site/` must not swallow `site.yaml` beside it
+    ignored = tuple(str(folder.resolve()) + os.sep for folder in (out, root / ".lessonpress-cache"))
 
     def relevant(change: watchfiles.Change, path: str) -> bool:
         return not path.startswith(ignored) and "__pycache__" not in path and not path.endswith(".tmp")
