@@ -354,3 +354,27 @@ def test_new_series_outside_the_outline_counts_in_words(project) -> None:  # typ
     result = cli("new", "--series", "1.3", "--root", str(root))
     assert result.returncode == 2
     assert "module 1 of the outline has 1 post; there is no post 1.3" in result.stderr
+
+
+def test_concurrent_builds_end_with_the_latest_sources(tmp_path: Path) -> None:
+    """A build that starts second publishes second: it must not finish first from the cache
+    and then be overwritten by an older run still going."""
+    lesson = "import time\ntime.sleep(2)\nprint('VERSION-{}')\n"
+    root = write_project(
+        tmp_path / "p",
+        {"posts/a.md": post("A", body="```{lesson} slow.py\n```"), "lessons/a/slow.py": lesson.format("X")},
+    )
+    assert cli("build", "--root", str(root)).returncode == 0
+    (root / "lessons/a/slow.py").write_text(lesson.format("Y"))
+    first = subprocess.Popen(
+        [sys.executable, "-m", "lessonpress.cli", "build", "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)  # the first build is running the Y version
+    (root / "lessons/a/slow.py").write_text(lesson.format("X"))  # back to what the cache holds
+    second = cli("build", "--root", str(root))
+    first.communicate(timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert "VERSION-X" in (root / "site/posts/a/index.html").read_text()

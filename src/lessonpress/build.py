@@ -63,6 +63,20 @@ def build(
     update_search() makes it afterwards.
     """
     check_output_folder(root, out)
+    # The whole build holds the lock, not only publishing: a second build that found its
+    # results cached could otherwise publish first and then be overwritten by an older one.
+    with build_lock(out, on_wait=on_wait):
+        return _build(root, out, options, progress, pool, defer_search)
+
+
+def _build(
+    root: Path,
+    out: Path,
+    options: RunOptions,
+    progress: Progress | None,
+    pool: WorkerPool | None,
+    defer_search: bool,
+) -> BuildReport:
     pages = PageCache(root, options.use_cache)
     project = load_project(root, pages.yaml)
     posts = parse_posts(
@@ -83,10 +97,9 @@ def build(
             lambda: _checked_links(files, project.posts, pages),
         )
     )
-    with build_lock(out, on_wait=on_wait):
-        changed = publish(
-            files, out, defer_search=defer_search, lean=lambda page: pages.search_pages.get(page, lean_page)
-        )
+    changed = publish(
+        files, out, defer_search=defer_search, lean=lambda page: pages.search_pages.get(page, lean_page)
+    )
     pages.search_pages.save()
     return BuildReport(len(posts), execution, changed, tuple(links.result()))
 
