@@ -378,3 +378,10 @@ def test_concurrent_builds_end_with_the_latest_sources(tmp_path: Path) -> None:
     first.communicate(timeout=120)
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     assert "VERSION-X" in (root / "site/posts/a/index.html").read_text()
+
+
+def test_new_refuses_a_blank_title(project) -> None:  # type: ignore[no-untyped-def]
+    root = project({"posts/a.md": post("A")})
+    result = cli("new", "   ", "--root", str(root))
+    assert result.returncode == 2 and "give a title" in result.stderr
+    assert sorted(p.name for p in (root / "posts").iterdir()) == ["a.md"]

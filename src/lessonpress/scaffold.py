@@ -69,6 +69,7 @@ def create_post(
     if series:
         title = title or outline_title(config, series)
         _series_unused(root, series)
+    title = title.strip() if title else title
     if not title:
         raise UsageError("give a title, or --series N.M to take the title from the outline")
     slug = slugify(title)
