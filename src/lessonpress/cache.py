@@ -126,7 +126,7 @@ class PageCache:
         )
         self.formulas: TextMemo[str] = TextMemo(
             folder / "mathml.pickle" if folder else None,
-            f"latex2mathml {package_version('latex2mathml')}, text escaped",
+            f"latex2mathml {package_version('latex2mathml')}, text escaped, checked",
         )
         self.yaml: TextMemo[Any] = TextMemo(
             folder / "yaml.pickle" if folder else None, f"pyyaml {package_version('PyYAML')}"

@@ -567,36 +567,39 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
 
 
 def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: TextMemo | None = None) -> str:
-    """LaTeX to MathML at build time, so pages need no JavaScript for math."""
+    """LaTeX to MathML at build time, so pages need no JavaScript for math.
+
+    Only formulas that pass every check are remembered in `formulas`, so a remembered one
+    is used as it is.
+    """
     mode = "block" if display else "inline"
     formula = latex.strip()
 
     def problem(reason: str) -> ContentError:
         return ContentError.at(src_path, line, f"cannot render math ${formula}$: {reason}")
 
-    if "{value}`" in formula:
-        raise problem("a {value} role is not read inside math; put it in the prose next to the formula")
-    brace = _unbalanced_brace(formula)
-    if brace:
-        raise problem(brace)
-
     def convert() -> str:
-        return _escaped_mathml(formula, mode)
+        if "{value}`" in formula:
+            raise problem("a {value} role is not read inside math; put it in the prose next to the formula")
+        brace = _unbalanced_brace(formula)
+        if brace:
+            raise problem(brace)
+        try:
+            mathml = _escaped_mathml(formula, mode)
+        except Exception as exc:  # latex2mathml raises many exception types for bad input
+            reason = _MATH_ERRORS.get(type(exc).__name__, type(exc).__name__)
+            raise problem(f"{reason} ({exc})" if str(exc) else reason) from None
+        unknown = _UNKNOWN_COMMAND.search(mathml)
+        if unknown:
+            raise problem(
+                f"unknown command {unknown.group(1)} (a typo, or a command latex2mathml does not support)"
+            )
+        incomplete = _missing_part(mathml)
+        if incomplete:
+            raise problem(incomplete)
+        return mathml
 
-    try:
-        mathml = formulas.get(f"{mode}:{formula}", convert) if formulas else convert()
-    except Exception as exc:  # latex2mathml raises many exception types for bad input
-        reason = _MATH_ERRORS.get(type(exc).__name__, type(exc).__name__)
-        raise problem(f"{reason} ({exc})" if str(exc) else reason) from None
-    unknown = _UNKNOWN_COMMAND.search(mathml)
-    if unknown:
-        raise problem(
-            f"unknown command {unknown.group(1)} (a typo, or a command latex2mathml does not support)"
-        )
-    incomplete = _missing_part(mathml)
-    if incomplete:
-        raise problem(incomplete)
-    return mathml
+    return formulas.get(f"{mode}:{formula}", convert) if formulas else convert()
 
 
 _ESCAPED_REFERENCE = re.compile(r"&amp;(#x[0-9A-Fa-f]+|#[0-9]+);")
