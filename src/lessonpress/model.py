@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -138,13 +141,21 @@ class ParsedPost:
 
     @property
     def download_names(self) -> dict[str, str]:
-        """The name each lesson script is published under, beside the page: its file name, or,
-        where two of the post's lessons share one, its path under lessons/ with '-' for '/'."""
+        """The name each lesson script is published under beside the page, no two alike.
+
+        Its file name, or, where two of the post's lessons share one, its path under lessons/
+        with '-' for '/'; should that clash too, lessons keeping their own file name come
+        first: beside lessons/p/l.py, lessons/q/l.py wants q-l.py, which lessons/p/q-l.py
+        keeps, so it gets q-l-2.py (see unique_names).
+        """
         names = [path.rsplit("/", 1)[-1] for path in self.lesson_paths]
-        return {
+        wanted = {
             path: name if names.count(name) == 1 else path.removeprefix("lessons/").replace("/", "-")
             for path, name in zip(self.lesson_paths, names, strict=True)
         }
+        own_name_first = sorted(wanted.items(), key=lambda item: item[1] != item[0].rsplit("/", 1)[-1])
+        unique = unique_names(own_name_first)
+        return {path: unique[path] for path in wanted}
 
 
 @dataclass(frozen=True)
@@ -215,3 +226,28 @@ class OutputFile:
 
     dest_path: str
     data: bytes
+
+
+def unique_names(wanted: list[tuple[K, str]]) -> dict[K, str]:
+    """A file name for each key, no two alike (compared ignoring case, as macOS and Windows do).
+
+    A key gets the name it wants unless an earlier key wants the same; then it gets the first
+    of '<stem>-2<suffix>', '<stem>-3<suffix>', ... that no key wants and no key got.
+    """
+    taken = {name.casefold() for _, name in wanted}
+    owner: dict[str, K] = {}
+    names: dict[K, str] = {}
+    for key, name in wanted:
+        if key in names:
+            continue
+        if owner.setdefault(name.casefold(), key) == key:
+            names[key] = name
+            continue
+        suffix = Path(name).suffix
+        stem = name.removesuffix(suffix)
+        number = 2
+        while f"{stem}-{number}{suffix}".casefold() in taken:
+            number += 1
+        names[key] = f"{stem}-{number}{suffix}"
+        taken.add(names[key].casefold())
+    return names

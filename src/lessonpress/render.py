@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import platform
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
@@ -31,12 +31,12 @@ from .model import (
     ParsedPost,
     Project,
     lesson_name,
+    unique_names,
     SiteConfig,
 )
 
 WORDS_PER_MINUTE = 220
 
-K = TypeVar("K", bound=Hashable)
 FigureKey = tuple[str, str, int]  # lesson path, cell name, figure number in the cell
 
 
@@ -78,7 +78,7 @@ class RenderContext:
     lessons: dict[str, Lesson]
     cell_template: jinja2.Template
     figures: dict[str, bytes]  # file name beside the page -> PNG, filled while rendering
-    downloads: dict[str, str]  # lesson path -> script name beside the page (`download_names`)
+    downloads: dict[str, str]  # lesson path -> script name beside the page (ParsedPost.download_names)
     figure_names: dict[FigureKey, str]  # the file name of each figure the post shows
     highlights: TextMemo | None = None
 
@@ -444,7 +444,7 @@ def render_post(
     """
     slug = post.source.slug
     dest = f"posts/{slug}/index.html"
-    downloads = download_names(post)
+    downloads = post.download_names
     with template_errors(dest, "_cell.html"):
         if reserved is None:
             reserved = template_ids(env, ("post.html", "_cell.html"))
@@ -492,7 +492,7 @@ def render_post(
 def lesson_downloads(project: Project, post: ParsedPost, cache: PageCache) -> list[OutputFile]:
     """Each lesson of a post as its .py script and as a Jupyter notebook (cached by source)."""
     files = []
-    for src_path, name in download_names(post).items():
+    for src_path, name in post.download_names.items():
         source = project.lessons[src_path].source
         files.append(OutputFile(f"posts/{post.source.slug}/{name}", source.encode("utf-8")))
         notebook = cache.get_or_make(
@@ -544,45 +544,6 @@ def _nav(post: ParsedPost | None) -> NavLink | None:
 
 def _downloads(downloads: dict[str, str]) -> list[tuple[str, str]]:
     return [(name, Path(name).stem + ".ipynb") for name in downloads.values()]
-
-
-def unique_names(wanted: list[tuple[K, str]]) -> dict[K, str]:
-    """A file name for each key, no two alike (compared ignoring case, as macOS and Windows do).
-
-    A key gets the name it wants unless an earlier key wants the same; then it gets the first
-    of '<stem>-2<suffix>', '<stem>-3<suffix>', ... that no key wants and no key got.
-    """
-    taken = {name.casefold() for _, name in wanted}
-    owner: dict[str, K] = {}
-    names: dict[K, str] = {}
-    for key, name in wanted:
-        if key in names:
-            continue
-        if owner.setdefault(name.casefold(), key) == key:
-            names[key] = name
-            continue
-        suffix = Path(name).suffix
-        stem = name.removesuffix(suffix)
-        number = 2
-        while f"{stem}-{number}{suffix}".casefold() in taken:
-            number += 1
-        names[key] = f"{stem}-{number}{suffix}"
-        taken.add(names[key].casefold())
-    return names
-
-
-def download_names(post: ParsedPost) -> dict[str, str]:
-    """The name each lesson of the post is published under beside the page, no two alike.
-
-    The model's name (the file name, or '<folder>-<name>' where two lessons share a file
-    name) unless another lesson has it too; lessons keeping their own file name come first:
-    beside lessons/p/l.py, lessons/q/l.py wants q-l.py, which lessons/p/q-l.py keeps, so it
-    gets q-l-2.py.
-    """
-    wanted = post.download_names
-    own_name_first = sorted(wanted.items(), key=lambda item: item[1] != item[0].rsplit("/", 1)[-1])
-    names = unique_names(own_name_first)
-    return {path: names[path] for path in wanted}
 
 
 def figure_names(
