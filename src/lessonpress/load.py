@@ -30,8 +30,9 @@ def load_project(root: Path, yaml_memo: TextMemo[Any] | None = None) -> Project:
     problems: list[Problem] = []
     config = load_config(root, yaml_memo)
     posts = _collect(problems, _load_posts, root)
-    lessons = _collect(problems, _load_lessons, root)
-    problems.extend(_unknown_lesson_settings(root, config))
+    files = _lesson_files(root)
+    lessons = _collect(problems, lambda root: _load_lessons(root, files), root)
+    problems.extend(_unknown_lesson_settings(root, config, files))
     if problems:
         raise ContentError(problems)
     template_dirs = tuple(d for d in (root / "templates", THEME_DIR) if d.is_dir())
@@ -82,10 +83,10 @@ def _load_posts(root: Path) -> tuple[list[PostSource], list[Problem]]:
     return posts, problems
 
 
-def _load_lessons(root: Path) -> tuple[dict[str, Lesson], list[Problem]]:
+def _load_lessons(root: Path, files: list[Path]) -> tuple[dict[str, Lesson], list[Problem]]:
     lessons: dict[str, Lesson] = {}
     problems: list[Problem] = []
-    for path in _lesson_files(root):
+    for path in files:
         src_path = path.relative_to(root).as_posix()
         try:
             lessons[src_path] = split_cells(src_path, read_text(path, src_path))
@@ -104,11 +105,10 @@ def _lesson_files(root: Path) -> list[Path]:
     ]
 
 
-def _unknown_lesson_settings(root: Path, config: SiteConfig) -> list[Problem]:
-    """Entries of site.yaml's `lessons:` that name no lesson file (a typo would be ignored)."""
-    if not config.lesson_timeouts:
-        return []
-    known = {path.relative_to(root).as_posix() for path in _lesson_files(root)}
+def _unknown_lesson_settings(root: Path, config: SiteConfig, files: list[Path]) -> list[Problem]:
+    """Entries of site.yaml's `lessons:` that name no lesson file (a typo would be ignored);
+    `files` are all lesson files, also those that did not load."""
+    known = {path.relative_to(root).as_posix() for path in files}
     problems = []
     for lesson_path, _ in config.lesson_timeouts:
         if lesson_path in known:
