@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .cache import write_atomic  # a temporary name per process: lessons run side by side
 from .model import Cell, CellError, CellResult, Figure, LessonResult
 
 SEED = 0
@@ -324,7 +325,7 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
         cpu_seconds=_cpu_time() - cpu_started - _import_hooks().import_seconds,
         unquotable=unquotable,
     )
-    _write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _exit_forked(result: CellResult) -> None:
@@ -547,7 +548,7 @@ def _trace_child_reads(lessons_dir: Path, scratch: Path, log: str) -> None:
     hook = folder / "sitecustomize.py"
     if not hook.is_file() or hook.read_text() != _CHILD_HOOK:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(hook, _CHILD_HOOK.encode())
+        write_atomic(hook, _CHILD_HOOK.encode())
     os.environ["LESSONPRESS_READS_LOG"] = log
     os.environ["LESSONPRESS_LESSONS_DIR"] = str(lessons_dir.resolve()) + os.sep
     paths = os.environ.get("PYTHONPATH")
@@ -775,12 +776,6 @@ def _plain(value: Any) -> Any:
         items = [_plain(v) for v in value]
         return items if all(v is not None for v in items) else None
     return None
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # lessons running side by side may race
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class _CapturedOutput:
