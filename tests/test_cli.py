@@ -16,24 +16,13 @@ import pytest
 from lessonpress.write import build_lock
 
 from .conftest import post, write_project
+from .safety import cli
 
 GOOD = {
     "site.yaml": "title: T\nmodules:\n  - title: M\n    goal: G\n    posts: [One, Two]\n",
     "posts/one.md": post("One", "1.1", "```{lesson} l.py#main\n```\n\nValue: {value}`l.py:answer`.\n"),
     "lessons/one/l.py": "# %% main\nanswer = 42\nprint('hello')\n",
 }
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lessonpress.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GITHUB_ACTIONS": "", **(env or {})},
-        timeout=timeout,
-    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

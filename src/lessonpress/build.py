@@ -10,7 +10,7 @@ from pathlib import Path
 from .cache import PageCache, digest
 from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, WorkerPool, execute
-from .links import broken_links, scan_page
+from .links import LinkReport, broken_links, check_links, scan_page
 from .load import load_project
 from .model import (
     Lesson,
@@ -89,19 +89,24 @@ def _build(
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, pages, execution.digests)
     html = [f for f in files if f.dest_path.endswith(".html")]
-    # Broken links are warnings, so they are checked while publishing waits on Pagefind.
+    # Links are checked while publishing waits on Pagefind, and done before the swap:
+    # an invalid URL fails the build (broken links are only warnings).
     links = _Background(
         lambda: pages.get_or_make(
             "links",
-            digest(*(f.dest_path for f in html), *(f.data for f in html)),
+            digest(pages.code_key, *(f.dest_path for f in html), *(f.data for f in html)),
             lambda: _checked_links(files, project.posts, pages),
         )
     )
     changed = publish(
-        files, out, defer_search=defer_search, lean=lambda page: pages.search_pages.get(page, lean_page)
+        files,
+        out,
+        defer_search=defer_search,
+        lean=lambda page: pages.search_pages.get(page, lean_page),
+        verify=lambda: _no_invalid_links(links.result()),
     )
     pages.search_pages.save()
-    return BuildReport(len(posts), execution, changed, tuple(links.result()))
+    return BuildReport(len(posts), execution, changed, links.result().broken)
 
 
 def update_search(out: Path) -> bool:
@@ -110,11 +115,16 @@ def update_search(out: Path) -> bool:
         return update_search_index(out)
 
 
-def _checked_links(files: list[OutputFile], posts: tuple[PostSource, ...], pages: PageCache) -> list[Problem]:
-    """The broken links, rescanning only the pages that changed since the last check."""
-    problems = broken_links(files, posts, lambda data: pages.link_scans.get(data, scan_page))
+def _checked_links(files: list[OutputFile], posts: tuple[PostSource, ...], pages: PageCache) -> LinkReport:
+    """The invalid and broken links, rescanning only the pages that changed since the last check."""
+    report = check_links(files, posts, lambda data: pages.link_scans.get(data, scan_page))
     pages.link_scans.save()
-    return problems
+    return report
+
+
+def _no_invalid_links(report: LinkReport) -> None:
+    if report.invalid:
+        raise ContentError(report.invalid)
 
 
 class _Background:
@@ -124,9 +134,9 @@ class _Background:
     a no-change rebuild included.
     """
 
-    def __init__(self, function: Callable[[], list[Problem]]) -> None:
+    def __init__(self, function: Callable[[], LinkReport]) -> None:
         self._function = function
-        self._value: list[Problem] = []
+        self._value = LinkReport()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -137,7 +147,7 @@ class _Background:
         except BaseException as exc:  # re-raised in the caller's thread
             self._error = exc
 
-    def result(self) -> list[Problem]:
+    def result(self) -> LinkReport:
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -178,7 +188,7 @@ def unreferenced_lesson_problems(
         if path in used:
             continue
         if result.failure:
-            problems.append(Problem(path, 1, f"lesson {result.failure}"))
+            problems.append(Problem(path, 1, f"lesson {path} {result.failure}"))
         for cell in (c for c in result.cells if c.failed):
             if cell.error is not None:
                 problems.append(

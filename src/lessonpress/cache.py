@@ -3,30 +3,47 @@
 An entry is trusted only if the lesson's source, the environment (runner, Python, torch,
 matplotlib, NumPy versions) and every file the run read from the lessons tree are unchanged.
 Entries are written to a temporary name and renamed into place: a killed build leaves no
-half-written entry behind.
+half-written entry behind. Every store reads and writes through load() and save(): a file
+that is not a good entry, whatever is wrong with it, is a miss and is written again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import pickle
 import platform
+import re
+import shutil
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import __version__
 from .model import Lesson, LessonResult
 
+if TYPE_CHECKING:
+    import jinja2
+    import jinja2.bccache
+
 CACHE_DIR = ".lessonpress-cache"
 RUNNER_VERSION = "1"
-CACHE_FORMAT = "2"  # bump when _Entry changes
+CACHE_FORMAT = "3"  # bump when the header or an entry's shape (_Entry, _Page) changes
+# The first bytes of every cache file: a file without them (garbage, a stray copy, an older
+# format) is a miss before anything is unpickled.
+_HEADER = f"lessonpress cache {CACHE_FORMAT}\n".encode()
+_TEMP_NAME = re.compile(r"\.(\d+)\.tmp$")  # write_atomic's: the writer's pid
+_STALE_TEMP_SECONDS = 600  # far longer than any write takes
+_FOLDERS = ("lessons", "pages", "templates")  # the folders the stores keep their entries in
+_GITIGNORE = b"# Written by lessonpress: this cache holds pickles and is never committed.\n*\n"
 T = TypeVar("T")
 V = TypeVar("V")
+Types = type | tuple[type, ...]
 
 
 def package_version(name: str) -> str | None:
@@ -114,26 +131,147 @@ def code_key() -> str:
     return digest(__version__, *((p.name, p.read_bytes()) for p in sorted(folder.glob("*.py"))))
 
 
+def load(path: Path | None, kind: type[T], values: Types = object) -> T | None:
+    """The `kind` that save() pickled at `path` (if a dict, with all values `values`), or None.
+
+    Anything else is a miss, never an error: a missing or unreadable file, a folder, a file
+    without the header, a damaged pickle, an object of another type. The header keeps out
+    what lessonpress did not write, not an attacker: unpickling runs code, so the cache
+    folder is trusted like the lessons are (see README).
+    """
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+        found = pickle.loads(data[len(_HEADER) :]) if data.startswith(_HEADER) else None
+    except Exception:  # a damaged pickle can raise nearly anything, and is only a miss
+        return None
+    if not isinstance(found, kind):
+        return None
+    if isinstance(found, dict) and not all(isinstance(value, values) for value in found.values()):
+        return None
+    return found
+
+
+def save(path: Path | None, value: object) -> None:
+    """Pickle `value` to `path` for load(), atomically, replacing whatever is there.
+
+    A cache that cannot be written only costs time: open_cache() has said so, once.
+    """
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # a damaged entry: a folder where the file belongs
+        write_atomic(path, _HEADER + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def open_cache(root: Path) -> str | None:
+    """Make `root`'s cache folder ready for a build: created, kept out of git, rid of what
+    killed writes left. Return why it cannot be used (the build goes without it), or None."""
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        return _unusable(
+            folder, "is a file, not a folder" if folder.exists() else f"cannot be made ({exc.strerror})"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return _unusable(folder, "is not writable")
+    with contextlib.suppress(OSError):
+        if not os.path.lexists(folder / ".gitignore"):
+            write_atomic(folder / ".gitignore", _GITIGNORE)
+        for name in _FOLDERS:
+            if (folder / name).is_file():  # damaged: a file where the entries' folder belongs
+                (folder / name).unlink()
+    _remove_stale_temp_files(folder)
+    return None
+
+
+def _unusable(folder: Path, why: str) -> str:
+    return (
+        f"{folder} {why}: building without the cache, so every lesson runs "
+        "(remove it, or make it a writable folder, to cache results again)"
+    )
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    """Remove the temp files killed writes left: their writer is gone, or they are older
+    than any write takes. Another live build of this project (another --out) may be
+    writing the others."""
+    oldest = time.time() - _STALE_TEMP_SECONDS
+    for dirpath, _, names in os.walk(folder):
+        for name in (n for n in names if n.endswith(".tmp")):
+            writer = _TEMP_NAME.search(name)
+            path = Path(dirpath, name)
+            with contextlib.suppress(OSError):
+                if (writer and not _alive(int(writer.group(1)))) or path.lstat().st_mtime < oldest:
+                    path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    if not 0 < pid < 2**31:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
+def template_cache(folder: Path) -> jinja2.BytecodeCache:
+    """Jinja's compiled templates in `folder`, stored through load() and save() like every
+    other entry (Jinja's own FileSystemBytecodeCache raises on some damaged files)."""
+    import jinja2
+
+    class TemplateCache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = load(folder / f"{bucket.key}.pickle", bytes)
+            try:  # Jinja checks its own and Python's versions, and raises on damaged data
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+            except Exception:
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            save(folder / f"{bucket.key}.pickle", bucket.bytecode_to_string())
+
+    return TemplateCache()
+
+
+@dataclass(frozen=True)
+class _Page:
+    key: str
+    files: Any
+
+
 class PageCache:
     """Rendered files per page, reused while the page's key (all its inputs) is unchanged."""
 
     def __init__(self, root: Path | None, enabled: bool = True) -> None:
+        from .links import Links
+
         self.folder = root / CACHE_DIR / "pages" if root is not None and enabled else None
         self.code_key = code_key()
         folder = root / CACHE_DIR if root is not None and enabled else None
         self.highlights: TextMemo[str] = TextMemo(
-            folder / "highlighted.pickle" if folder else None, f"pygments {package_version('pygments')}"
+            folder / "highlighted.pickle" if folder else None, f"pygments {package_version('pygments')}", str
         )
         self.formulas: TextMemo[str] = TextMemo(
             folder / "mathml.pickle" if folder else None,
-            f"latex2mathml {package_version('latex2mathml')}, text escaped, checked",
+            f"latex2mathml {package_version('latex2mathml')}, text escaped, checked, links checked, no style",
+            str,
         )
         self.yaml: TextMemo[Any] = TextMemo(
             folder / "yaml.pickle" if folder else None, f"pyyaml {package_version('PyYAML')}"
         )
-        self.link_scans: PageMemo[Any] = PageMemo(folder / "links.pickle" if folder else None, self.code_key)
+        self.link_scans: PageMemo[Any] = PageMemo(
+            folder / "links.pickle" if folder else None, self.code_key, Links
+        )
         self.search_pages: PageMemo[bytes | None] = PageMemo(
-            folder / "search-pages.pickle" if folder else None, self.code_key
+            folder / "search-pages.pickle" if folder else None, self.code_key, (bytes, type(None))
         )
 
     def save_memos(self) -> None:
@@ -145,16 +283,11 @@ class PageCache:
     def get_or_make(self, name: str, key: str, make):  # type: ignore[no-untyped-def]
         """The cached files for `name` if `key` matches, else `make()` (then cached)."""
         path = self.folder / f"{name}.pickle" if self.folder else None
-        if path is not None:
-            try:
-                stored_key, files = pickle.loads(path.read_bytes())
-                if stored_key == key:
-                    return files
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
-                pass
+        stored = load(path, _Page)
+        if stored is not None and stored.key == key:
+            return stored.files
         files = make()
-        if path is not None:
-            write_atomic(path, pickle.dumps((key, files), protocol=pickle.HIGHEST_PROTOCOL))
+        save(path, _Page(key, files))
         return files
 
 
@@ -164,20 +297,16 @@ class TextMemo(Generic[V]):
     Loaded on first use only, so a build that renders nothing never reads it.
     """
 
-    def __init__(self, path: Path | None, version: str) -> None:
+    def __init__(self, path: Path | None, version: str, values: Types = object) -> None:
         self.path = path
         self.version = version
+        self.values = values  # the type of every remembered result
         self._data: dict[str, V] | None = None
         self._dirty = False
 
     def _entries(self) -> dict[str, V]:
         if self._data is None:
-            self._data = {}
-            if self.path is not None and self.path.is_file():
-                try:
-                    self._data = pickle.loads(self.path.read_bytes())
-                except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-                    self._data = {}
+            self._data = load(self.path, dict, self.values) or {}
         return self._data
 
     def get(self, text: str, make: Callable[[], V]) -> V:
@@ -190,8 +319,8 @@ class TextMemo(Generic[V]):
         return entries[key]
 
     def save(self) -> None:
-        if self._dirty and self.path is not None and self._data is not None:
-            write_atomic(self.path, pickle.dumps(self._data, protocol=pickle.HIGHEST_PROTOCOL))
+        if self._dirty and self._data is not None:
+            save(self.path, self._data)
             self._dirty = False
 
 
@@ -202,37 +331,37 @@ class PageMemo(Generic[T]):
     beyond one site's worth of entries however many edits are made.
     """
 
-    def __init__(self, path: Path | None, version: str) -> None:
+    def __init__(self, path: Path | None, version: str, values: Types = object) -> None:
         self.path = path
         self.version = version
+        self.values = values  # the type of every remembered result
         self._old: dict[str, T] | None = None
         self._used: dict[str, T] = {}
 
     def get(self, data: bytes, make: Callable[[bytes], T]) -> T:
         """`make(data)`, or its remembered result for the same bytes and version."""
         if self._old is None:
-            self._old = {}
-            if self.path is not None and self.path.is_file():
-                try:
-                    self._old = pickle.loads(self.path.read_bytes())
-                except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
-                    self._old = {}
+            self._old = load(self.path, dict, self.values) or {}
         key = digest(self.version, data)
         if key not in self._used:
             self._used[key] = self._old[key] if key in self._old else make(data)
         return self._used[key]
 
     def save(self) -> None:
-        if self.path is not None and self._old is not None and self._used.keys() != self._old.keys():
-            write_atomic(self.path, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
+        if self._old is not None and self._used.keys() != self._old.keys():
+            save(self.path, self._used)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary name, then rename: readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # open_cache() knows this name
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():  # the write or the rename failed: leave no temp file behind
+            tmp.unlink()
 
 
 @dataclass(frozen=True)
@@ -259,11 +388,7 @@ class LessonCache:
         return self.folder / (_sha(lesson_path.encode())[:24] + ".pickle")
 
     def _load(self, lesson_path: str) -> _Entry | None:
-        try:
-            entry = pickle.loads(self._path(lesson_path).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-            return None
-        return entry if isinstance(entry, _Entry) and hasattr(entry, "digest") else None
+        return load(self._path(lesson_path), _Entry)
 
     def lookup(self, lesson: Lesson) -> tuple[LessonResult, str] | None:
         """The cached result and its digest, if the lesson and everything it read are unchanged."""
@@ -293,7 +418,6 @@ class LessonCache:
         not): a failure is run again next time, since what it tripped over may be outside
         what the key can see (a file restored after it was missing). Return its digest."""
         result_digest = digest(result)
-        if not result.failed:
-            entry = _Entry(self.key(lesson), result, result_digest)
-            write_atomic(self._path(lesson.src_path), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        if self.enabled and not result.failed:
+            save(self._path(lesson.src_path), _Entry(self.key(lesson), result, result_digest))
         return result_digest

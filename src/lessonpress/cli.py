@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import signal
 import sys
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import click
 
 from . import __version__
-from .errors import ContentError, LessonpressError, Problem, UsageError
+from .errors import ContentError, LessonpressError, Problem, UsageError, environment_message
 from .execute import RunOptions
 from .model import MAX_TIMEOUT
 
@@ -36,8 +38,15 @@ def _out_option(function: Any) -> Any:
         "--out",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Where to write the site [default: ROOT/site].",
+        callback=_expand_user,
+        help="Where to write the site [default: ROOT/site]. It is replaced as a whole, so it must "
+        "be a site lessonpress wrote, an empty folder, or a new one.",
     )(function)
+
+
+def _expand_user(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    # `--out=~/site` reaches us unexpanded: it means the home folder, not a folder named ~
+    return value.expanduser() if value is not None else None
 
 
 def _not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -55,7 +64,7 @@ def _run_options(function: Any) -> Any:
             default=0,
             help="Lessons to run in parallel [default: one per CPU core].",
         ),
-        click.option("--no-cache", is_flag=True, help="Run every lesson again, ignoring cached results."),
+        click.option("--no-cache", is_flag=True, help="Run every lesson again, and write no cache."),
         click.option(
             "--timeout",
             type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT),
@@ -114,7 +123,8 @@ def build(
         click.echo(f"waiting for another build of {path} to finish...", err=True)
 
     with _reported(ctx, progress):
-        report = run_build(root, out, RunOptions(jobs, not no_cache, timeout), progress, waiting)
+        options = RunOptions(jobs, _use_cache(root, no_cache), timeout)
+        report = run_build(root, out, options, progress, waiting)
     _print_warnings(report.warnings)
     _summary(progress, quiet)
     ran = len(report.execution.results) - len(report.execution.cached)
@@ -124,6 +134,19 @@ def build(
         f"{_count(report.files_changed, 'file')} changed)",
         err=True,
     )
+
+
+def _use_cache(root: Path, no_cache: bool) -> bool:
+    """Whether the build may use the cache: not with --no-cache (then nothing under
+    .lessonpress-cache is created or changed), nor, said once, where it cannot."""
+    if no_cache:
+        return False
+    from .cache import open_cache
+
+    unusable = open_cache(root)
+    if unusable is not None:
+        click.echo(f"warning: {unusable}", err=True)
+    return unusable is None
 
 
 def _count(number: int, noun: str) -> str:
@@ -150,7 +173,7 @@ def check(
     root = _existing_root(root)
     progress = new_progress(quiet)
     with _reported(ctx, progress):
-        report = run_check(root, RunOptions(jobs, not no_cache, timeout), progress)
+        report = run_check(root, RunOptions(jobs, _use_cache(root, no_cache), timeout), progress)
         if report.problems:
             raise ContentError(report.problems)
     _summary(progress, quiet)
@@ -190,56 +213,69 @@ def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Lessons to run in parallel.")
+@_run_options
 @click.pass_context
-def serve(ctx: click.Context, root: Path, out: Path | None, port: int, jobs: int) -> None:
+def serve(
+    ctx: click.Context,
+    root: Path,
+    out: Path | None,
+    port: int,
+    jobs: int,
+    no_cache: bool,
+    timeout: float | None,
+    quiet: bool,
+) -> None:
     """Build, serve the site on 127.0.0.1, and rebuild and reload on every change.
 
     Watches posts/, lessons/, templates/ and site.yaml. A build error is shown in the
     browser and here; the server keeps running, and fixing the file brings the page back.
+    Ctrl+C (or SIGTERM) stops it.
     """
     from .build import build as run_build
     from .build import update_search
     from .execute import WorkerPool
     from .progress import LineProgress
-    from .serve import ServerState, make_server, rebuild, watch
-
-    from .write import check_output_folder
+    from .serve import ServerState, bind, serve_until_stopped
+    from .write import check_output_folder, resolve_out
 
     root = _existing_root(root)
-    out = (out if out is not None else root / "site").resolve()
+    out = out if out is not None else root / "site"
+    state = ServerState()
     with _reported(ctx):
         check_output_folder(root, out)
-    out.mkdir(parents=True, exist_ok=True)
-    state = ServerState()
-    pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once
-
-    def say(text: str) -> None:
-        click.echo(text, err=True)
+        out = resolve_out(out)
+        out.mkdir(parents=True, exist_ok=True)
+        server = bind(out, port, state)  # before building: a busy port is known at once
+    options = RunOptions(jobs, _use_cache(root, no_cache), timeout)
 
     def build_once() -> None:
         # The browser reloads as soon as the pages are out; search catches up right after.
-        run_build(root, out, RunOptions(jobs), LineProgress(), pool=pool, defer_search=True)
+        run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True)
 
-    def search() -> None:
-        update_search(out)
+    with _stopped_by_sigterm():
+        pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once
+        try:
+            serve_until_stopped(server, state, root, out, build_once, lambda: update_search(out), _say)
+        finally:
+            pool.close()
 
-    rebuild(build_once, state, say, search)
-    server = make_server(out, port, state)
-    stop = threading.Event()
-    watcher = threading.Thread(
-        target=watch, args=(root, out, stop, lambda: rebuild(build_once, state, say, search)), daemon=True
-    )
-    watcher.start()
-    say(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+
+def _say(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (what CI sends on cancel) stops like Ctrl+C: a KeyboardInterrupt, cleaned up after."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        say("stopped")
+        yield
     finally:
-        stop.set()
-        server.server_close()
-        pool.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _existing_root(root: Path) -> Path:
@@ -289,6 +325,10 @@ class _reported:
         if isinstance(exc, UsageError):
             click.echo(f"error: {exc}", err=True)
             raise SystemExit(EXIT_USAGE)
+        environment = environment_message(exc)
+        if environment is not None:  # a full disk, a read-only folder: not a lessonpress bug
+            click.echo(f"error: {environment}", err=True)
+            raise SystemExit(EXIT_USAGE)
         if isinstance(exc, KeyboardInterrupt):
             click.echo("interrupted: the previous site is unchanged", err=True)
             raise SystemExit(130)
@@ -302,13 +342,20 @@ class _reported:
         return False
 
 
+def _escape(text: str, also: str) -> str:
+    """Escape text for a GitHub workflow command: the message, or (with `also` = ":,") a property."""
+    for char in "%\r\n" + also:  # % first: the escapes themselves contain it
+        text = text.replace(char, f"%{ord(char):02X}")
+    return text
+
+
 def report_problems(exc: ContentError) -> None:
     """Print every problem, as GitHub annotations too when running in Actions."""
     for problem in exc.problems:
         click.echo(problem.format(), err=True)
         if os.environ.get("GITHUB_ACTIONS") == "true":
-            message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            click.echo(f"::error file={problem.path},line={problem.line}::{message}")
+            path, message = _escape(problem.path, ":,"), _escape(problem.message, "")
+            click.echo(f"::error file={path},line={problem.line}::{message}")
     count = len(exc.problems)
     click.echo(f"{count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import ContentError
-from .model import MAX_TIMEOUT, ModuleOutline, SiteConfig
+from .errors import ContentError, Problem
+from .model import CONTROL_CHARACTERS, MAX_TIMEOUT, ModuleOutline, SiteConfig
 
 if TYPE_CHECKING:
     from .cache import TextMemo
@@ -44,8 +46,11 @@ class YamlError(Exception):
 
 
 # Part of the memo key: data remembered under other loading rules is not reused.
-_LOADING_RULES = "strict yaml 2"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LOADING_RULES = "strict yaml 3"
+# Values that aliases (`*name`) may repeat in one document: far more than any real use, far
+# less than a "billion laughs" (600 bytes of aliases that stand for a billion strings).
+MAX_ALIAS_VALUES = 10_000
+T = TypeVar("T")
 
 
 def load_yaml(text: str, memo: TextMemo[Any] | None = None) -> Any:
@@ -138,13 +143,17 @@ def _strict_loader() -> type:
 
         def construct_scalar(self, node: Any) -> Any:
             value = super().construct_scalar(node)
-            control = _CONTROL.search(value) if isinstance(value, str) else None
+            control = CONTROL_CHARACTERS.search(value) if isinstance(value, str) else None
             if control:  # from a "\\a" or "\\x01" escape: no HTML page or feed may hold one
                 raise YamlError(
                     node.start_mark.line,
                     f"{value!r} holds the control character U+{ord(control.group()):04X}: remove it",
                 )
             return value
+
+        def construct_document(self, node: Any) -> Any:
+            _check_aliases(node)
+            return super().construct_document(node)
 
         def construct_yaml_timestamp(self, node: Any) -> Any:
             try:
@@ -156,29 +165,94 @@ def _strict_loader() -> type:
     return StrictLoader
 
 
+def _check_aliases(root: Any) -> None:
+    """Refuse a composed document whose aliases repeat more than MAX_ALIAS_VALUES values, or
+    hold themselves. PyYAML builds one shared object per anchor, so loading one is quick,
+    but anything that walks or prints the data (`str(value)`) would take all memory."""
+    sizes = _expanded_sizes(root)
+    if sizes[id(root)] - len(sizes) > MAX_ALIAS_VALUES:
+        raise YamlError(
+            _where_it_grows(root, sizes).start_mark.line,
+            f"its aliases (*name) repeat more than {MAX_ALIAS_VALUES} values: write the values out instead",
+        )
+
+
+def _expanded_sizes(root: Any) -> dict[int, int]:
+    """How many values each node (by id) stands for with its aliases written out."""
+    sizes: dict[int, int] = {}
+    counting: set[int] = set()  # the nodes around the one at hand: an alias to one is a loop
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:  # not recursive: a deeply nested document must not overflow Python's stack
+        node, children_counted = stack.pop()
+        if children_counted:
+            counting.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+        elif id(node) in counting:
+            raise YamlError(
+                node.start_mark.line,
+                "an alias (*name) stands for a value that holds it: write the value out instead",
+            )
+        elif id(node) not in sizes:
+            counting.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return sizes
+
+
+def _children(node: Any) -> list[Any]:
+    """The nodes in a composed YAML node: a list's items, a mapping's keys and values."""
+    if not isinstance(node.value, list):
+        return []  # a scalar
+    return [child for item in node.value for child in (item if isinstance(item, tuple) else (item,))]
+
+
+def _where_it_grows(node: Any, sizes: dict[int, int]) -> Any:
+    """The innermost node that stands for too many values: where the repeating piles up."""
+    while True:
+        inner = next((c for c in _children(node) if sizes[id(c)] > MAX_ALIAS_VALUES), None)
+        if inner is None:
+            return node
+        node = inner
+
+
 def load_config(root: Path, yaml_memo: TextMemo[Any] | None = None) -> SiteConfig:
     """Load `root/site.yaml`, or defaults when there is none."""
     path = root / CONFIG_NAME
     if not path.is_file():
         return SiteConfig()
     data = _read_yaml(path, yaml_memo)
-    unknown = sorted(set(data) - _KNOWN_KEYS)
-    if unknown:
-        raise ContentError.at(
-            CONFIG_NAME,
-            _key_line(path, unknown[0]),
-            f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KNOWN_KEYS))}",
-        )
-    return SiteConfig(
-        title=_text(data, "title", SiteConfig.title, path),
-        author=_text(data, "author", "", path),
-        description=_text(data, "description", "", path),
-        base_url=_base_url(_text(data, "base_url", "/", path), path),
-        language=_text(data, "language", "en", path),
-        modules=_modules(data.get("modules") or [], path),
-        timeout=_number(data, "timeout", SiteConfig.timeout, path),
-        lesson_timeouts=_lesson_timeouts(data.get("lessons") or {}, path),
+    known = ", ".join(sorted(_KNOWN_KEYS))
+    problems = [
+        Problem(CONFIG_NAME, _key_line(path, str(key)), f"unknown setting {key!r}; known: {known}")
+        for key in data
+        if key not in _KNOWN_KEYS
+    ]
+
+    def setting(default: T, read: Callable[[], T]) -> T:
+        return _checked(problems, default, read)
+
+    config = SiteConfig(
+        title=setting(SiteConfig.title, lambda: _text(data, "title", SiteConfig.title, path)),
+        author=setting("", lambda: _text(data, "author", "", path)),
+        description=setting("", lambda: _text(data, "description", "", path)),
+        base_url=setting("/", lambda: _base_url(_text(data, "base_url", "/", path), path)),
+        language=setting("en", lambda: _language(data, path)),
+        modules=setting((), lambda: _modules(data.get("modules") or [], path)),
+        timeout=setting(SiteConfig.timeout, lambda: _number(data, "timeout", SiteConfig.timeout, path)),
+        lesson_timeouts=setting((), lambda: _lesson_timeouts(data.get("lessons") or {}, path)),
     )
+    if problems:
+        raise ContentError(problems)
+    return config
+
+
+def _checked(problems: list[Problem], default: T, read: Callable[[], T]) -> T:
+    """`read()`, or `default` with its problems added to `problems`: one build reports them all."""
+    try:
+        return read()
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return default
 
 
 def _read_yaml(path: Path, memo: TextMemo[Any] | None) -> dict[str, Any]:
@@ -216,13 +290,69 @@ def lesson_setting_line(root: Path, lesson_path: str) -> int:
     return _nested_key_line(root / CONFIG_NAME, lesson_path.removeprefix("lessons/"))
 
 
+def _node_line(path: Path, keys: tuple[str | int, ...]) -> int:
+    """The line of the value at `keys` (mapping keys and list indexes) in site.yaml, or of the
+    deepest one there is. Only asked for a problem, so composing the YAML again costs little."""
+    import yaml
+
+    node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=_strict_loader())
+    line = 0
+    for key in keys:
+        node = _child_node(node, key)
+        if node is None:
+            break
+        line = node.start_mark.line
+    return line + 1
+
+
+def _child_node(node: Any, key: str | int) -> Any:
+    """The value node under `key` of a mapping node, or item `key` of a sequence node, or None."""
+    if isinstance(key, int):
+        items = node.value if isinstance(node.value, list) else []
+        return items[key] if key < len(items) and not isinstance(items[key], tuple) else None
+    pairs = node.value if isinstance(node.value, list) else []
+    return next((v for k, v in pairs if isinstance(k.value, str) and k.value == key), None)
+
+
+_TEXT = (str, int, float)  # what YAML gives for a line of text (`title: 1984` is a number)
+
+
+def value_kind(value: Any) -> str:
+    """What a YAML value is, in words (never the value: an alias can make it huge)."""
+    if isinstance(value, _TEXT):
+        return "text"
+    kinds = {list: "a list", dict: "a mapping", type(None): "nothing", dt.date: "a date"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
 def _text(data: dict[str, Any], key: str, default: str, path: Path) -> str:
     value = data.get(key, default)
     if value is None:
         return default
-    if not isinstance(value, (str, int, float)):
+    if not isinstance(value, _TEXT):
         raise ContentError.at(CONFIG_NAME, _key_line(path, key), f"{key!r} must be text")
     return str(value).strip()
+
+
+# BCP 47's well-formed tags without extensions: a language (2-3 or 5-8 letters), then an
+# optional script, region and variants (en, pt-BR, zh-Hant-TW, sr-Latn-RS-1996).
+_LANGUAGE_TAG = re.compile(
+    r"(?:[A-Za-z]{2,3}|[A-Za-z]{5,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+)
+_MAX_LANGUAGE_TAG = 35  # characters: RFC 5646's advice; Pagefind fails on 41
+
+
+def _language(data: dict[str, Any], path: Path) -> str:
+    """`language`: the pages' `lang`, and the name of Pagefind's index files (`../x` broke them)."""
+    language = _text(data, "language", "en", path)
+    if len(language) <= _MAX_LANGUAGE_TAG and _LANGUAGE_TAG.fullmatch(language):
+        return language
+    raise ContentError.at(
+        CONFIG_NAME,
+        _key_line(path, "language"),
+        f"'language' must be a language tag such as en, pt-BR or zh-Hant-TW (BCP 47), got {language!r}",
+    )
 
 
 def _number(data: dict[str, Any], key: str, default: float, path: Path) -> float:
@@ -277,36 +407,72 @@ def _valid_base_url(url: str) -> bool:
 def _modules(raw: Any, path: Path) -> tuple[ModuleOutline, ...]:
     if not isinstance(raw, list):
         raise ContentError.at(CONFIG_NAME, _key_line(path, "modules"), "'modules' must be a list")
-    modules = []
-    for number, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("posts", []), list):
-            raise ContentError.at(
-                CONFIG_NAME,
-                _key_line(path, "modules"),
-                f"module {number} must have 'title', 'goal' and a list of 'posts'",
-            )
-        modules.append(
-            ModuleOutline(
-                number=number,
-                title=str(item.get("title", f"Module {number}")),
-                goal=str(item.get("goal", "")),
-                post_titles=tuple(str(title) for title in item.get("posts", [])),
-            )
-        )
-    return tuple(modules)
+    problems = [p for number, item in enumerate(raw, start=1) for p in _module_problems(number, item, path)]
+    if problems:
+        raise ContentError(problems)
+    return tuple(_module(number, item) for number, item in enumerate(raw, start=1))
+
+
+def _module(number: int, item: dict[str, Any]) -> ModuleOutline:
+    """One entry of `modules:` (checked by _module_problems)."""
+    title, goal = item.get("title"), item.get("goal")
+    return ModuleOutline(
+        number,
+        f"Module {number}" if title is None else str(title),
+        "" if goal is None else str(goal),
+        tuple(str(post_title) for post_title in item.get("posts") or []),
+    )
+
+
+_MODULE_KEYS = ("goal", "posts", "title")
+
+
+def _module_problems(number: int, item: Any, path: Path) -> list[Problem]:
+    """Every problem of one entry of `modules:`, each at its line."""
+
+    def problem(message: str, *keys: str | int) -> Problem:
+        line = _node_line(path, ("modules", number - 1, *keys))
+        return Problem(CONFIG_NAME, line, f"module {number}{message}")
+
+    if not isinstance(item, dict):
+        return [
+            problem(f" must be a mapping with 'title', 'goal' and a list of 'posts', got {value_kind(item)}")
+        ]
+    known = ", ".join(_MODULE_KEYS)
+    problems = [
+        problem(f": unknown key {key!r}; known: {known}", str(key)) for key in item if key not in _MODULE_KEYS
+    ]
+    problems += [
+        problem(f": {key!r} must be text, got {value_kind(item[key])}", key)
+        for key in ("title", "goal")
+        if not isinstance(item.get(key), (*_TEXT, type(None)))
+    ]
+    posts = item.get("posts") or []
+    if not isinstance(posts, list):
+        return [
+            *problems,
+            problem(f": 'posts' must be a list of post titles, got {value_kind(posts)}", "posts"),
+        ]
+    return problems + [
+        problem(f": each of 'posts' must be a post title (text), got {value_kind(title)}", "posts", index)
+        for index, title in enumerate(posts)
+        if not isinstance(title, _TEXT)
+    ]
 
 
 def _lesson_timeouts(raw: Any, path: Path) -> tuple[tuple[str, float], ...]:
     """`lessons: {<slug>/<file>.py: {timeout: 60}}` in site.yaml."""
     if not isinstance(raw, dict):
         raise ContentError.at(CONFIG_NAME, _key_line(path, "lessons"), "'lessons' must be a mapping")
-    timeouts = []
+    timeouts, problems = [], []
     for name, settings in raw.items():
         value = settings.get("timeout") if isinstance(settings, dict) else None
         seconds = _seconds(value)
         if seconds is None:
-            raise ContentError.at(
-                CONFIG_NAME, _nested_key_line(path, str(name)), f"lessons.{name}.timeout {_SECONDS}"
-            )
-        timeouts.append((f"lessons/{name}", seconds))
+            line = _nested_key_line(path, str(name))
+            problems.append(Problem(CONFIG_NAME, line, f"lessons.{name}.timeout {_SECONDS}"))
+        else:
+            timeouts.append((f"lessons/{name}", seconds))
+    if problems:
+        raise ContentError(problems)
     return tuple(timeouts)

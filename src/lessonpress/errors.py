@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,9 @@ class Problem:
 
     def format(self) -> str:
         """Render as `path:line: error: message`, with any detail indented below."""
-        head = f"{self.path}:{self.line}: error: {self.message}"
+        # (a newline in a file name must not start a line of its own, nor a CI command)
+        path = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.path)
+        head = f"{path}:{self.line}: error: {self.message}"
         if not self.detail:
             return head
         body = "\n".join("    " + line for line in self.detail.rstrip("\n").splitlines())
@@ -47,3 +50,25 @@ class UsageError(LessonpressError):
 
 class BusyError(UsageError):
     """Another build holds the lock on the same output."""
+
+
+# What the machine, not lessonpress, got wrong: how the author can put it right.
+_ENVIRONMENT_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space and try again",
+    errno.EDQUOT: "the disk quota is used up: free some space and try again",
+    errno.EFBIG: "a file reached the file size limit (ulimit -f): raise it, or free some space, and try again",
+    errno.EROFS: "the file system is read-only: choose an --out on a writable disk",
+    errno.EACCES: "lessonpress may not write there: check the folder's permissions, or choose another --out",
+    errno.EPERM: "lessonpress may not write there: check the folder's permissions, or choose another --out",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+}
+
+
+def environment_message(exc: BaseException) -> str | None:
+    """A plain message for an OSError the environment caused (a full disk, a read-only
+    folder), naming the path; None for any other exception (a lessonpress bug)."""
+    if not isinstance(exc, OSError) or exc.errno not in _ENVIRONMENT_HINTS:
+        return None
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    where = f": {paths}" if paths else " (writing the site or the cache)"
+    return f"{exc.strerror}{where}; {_ENVIRONMENT_HINTS[exc.errno]}"

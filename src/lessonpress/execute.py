@@ -235,22 +235,56 @@ def _read_result(
     job: dict[str, Any], lesson: Lesson, status: str, exitcode: int, seconds: float
 ) -> LessonResult:
     result_path = Path(job["result_path"])
-    cell_path = Path(job["result_path"] + ".cell")
-    cell = cell_path.read_text() if cell_path.exists() else "?"
     if status == "exited" and exitcode == 0 and result_path.exists():
         result = pickle.loads(result_path.read_bytes())
         result_path.unlink()
         return result
+    where = _where(job)
     if status == "timeout":
         failure = (
-            f"timed out after {job['timeout']:g} s in cell {cell!r} (the limit is set by "
+            f"timed out after {job['timeout']:g} s {where} (the limit is set by "
             "--timeout or `timeout:` in site.yaml)"
         )
     elif exitcode < 0:
-        failure = f"was killed by {signal.Signals(-exitcode).name} in cell {cell!r}"
+        failure = f"was killed by {_signal_name(exitcode)} {where}"
     else:
-        failure = f"exited with status {exitcode} in cell {cell!r} before it finished"
+        failure = f"exited with status {exitcode} {where} before it finished"
+    crash = Path(job["result_path"] + ".crash")
+    if crash.exists():
+        failure += f": lessonpress's runner failed ({crash.read_text()}), a lessonpress bug to report"
     return LessonResult(lesson.src_path, (), {}, seconds, (), failure)
+
+
+# Every failure reads as what the lesson did, after "lesson lessons/p/l.py " (see
+# build.lesson_problems), and names the cell it was in when that is known.
+
+
+def _where(job: dict[str, Any]) -> str:
+    """'in cell NAME', from the file the lesson's process writes as each cell starts."""
+    try:
+        return f"in cell {Path(job['result_path'] + '.cell').read_text()!r}"
+    except OSError:
+        return "before its first cell"
+
+
+def _signal_name(exitcode: int) -> str:
+    try:
+        return signal.Signals(-exitcode).name
+    except ValueError:
+        return f"signal {-exitcode}"
+
+
+def _worker_died(job: dict[str, Any], process: subprocess.Popen[str], log: Any, started: bool) -> str:
+    """The failure of a lesson whose worker process died, with how it ended and its last words."""
+    try:
+        code = process.wait(timeout=5)
+        how = f"killed by {_signal_name(code)}" if code < 0 else f"exit status {code}"
+    except subprocess.TimeoutExpired:
+        how = "it stopped answering"
+    log.seek(0)
+    tail = log.read().decode(errors="replace")[-2000:].strip()
+    head = f"stopped {_where(job)}" if started else "could not start"
+    return f"{head}: its worker process died ({how})" + (f"; its last output:\n{tail}" if tail else "")
 
 
 class _ForkServer:
@@ -280,6 +314,7 @@ class _ForkServer:
     def run(self, job: dict[str, Any], lesson: Lesson) -> LessonResult:
         assert self.process.stdin is not None
         reply = None
+        started = self.ready
         if self.ready:
             try:
                 self.process.stdin.write(json.dumps(job) + "\n")
@@ -289,9 +324,7 @@ class _ForkServer:
                 reply = None
         if reply is None:
             self.ready = False
-            self.log.seek(0)
-            tail = self.log.read().decode(errors="replace")[-2000:]
-            failure = "the lesson worker died" + (f":\n{tail}" if tail else "")
+            failure = _worker_died(job, self.process, self.log, started)
             return LessonResult(lesson.src_path, (), {}, 0.0, (), failure)
         return _read_result(job, lesson, reply["status"], reply["exitcode"], reply["seconds"])
 

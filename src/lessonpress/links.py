@@ -7,7 +7,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from .errors import Problem
 from .model import OutputFile, PostSource
@@ -40,12 +40,20 @@ def scan_page(data: bytes) -> Links:
     return found
 
 
-def broken_links(
+@dataclass(frozen=True)
+class LinkReport:
+    """What the link check found: `invalid` links fail a build, `broken` ones warn."""
+
+    invalid: tuple[Problem, ...] = ()  # no URL parser accepts them: no reader could follow them
+    broken: tuple[Problem, ...] = ()  # internal links and #anchors that point nowhere
+
+
+def check_links(
     files: list[OutputFile],
     posts: tuple[PostSource, ...] = (),
     scanner: Callable[[bytes], Links] | None = None,
-) -> list[Problem]:
-    """Every internal link or fragment in the site's pages whose target does not exist.
+) -> LinkReport:
+    """Every link in the site's pages that is not a valid URL, or points to nothing in the site.
 
     `scanner` finds a page's links and ids (pass a memoized `scan_page` to rescan only the
     pages that changed).
@@ -53,19 +61,43 @@ def broken_links(
     scanner = scanner or scan_page
     by_path = {f.dest_path: f for f in files}
     scans = {f.dest_path: scanner(f.data) for f in files if f.dest_path.endswith(".html")}
-    problems = []
+    invalid, broken = [], []
     for page, scan in scans.items():
-        if page == "404.html":
-            continue  # served at any URL; its links are absolute on purpose
         for link in dict.fromkeys(scan.links):
-            missing = _missing(page, link, by_path, scans)
-            if missing:
-                problems.append(_locate(page, link, missing, posts))
-    return problems
+            parts = _split(link)
+            if isinstance(parts, str):
+                invalid.append(_locate(page, link, "invalid URL", parts, posts))
+                continue
+            missing = "" if page == "404.html" else _missing(page, link, parts, by_path, scans)
+            if missing:  # (404.html is served at any URL: its links are absolute on purpose)
+                broken.append(_locate(page, link, "broken link", missing, posts))
+    return LinkReport(tuple(invalid), tuple(broken))
 
 
-def _missing(page: str, link: str, by_path: dict[str, OutputFile], scans: dict[str, Links]) -> str:
-    parts = urlsplit(link)
+def broken_links(
+    files: list[OutputFile],
+    posts: tuple[PostSource, ...] = (),
+    scanner: Callable[[bytes], Links] | None = None,
+) -> list[Problem]:
+    """Every link check_links finds, invalid or broken, as one list (what `check` reports)."""
+    report = check_links(files, posts, scanner)
+    return [*report.invalid, *report.broken]
+
+
+def _split(link: str) -> SplitResult | str:
+    """The link's parts, or why it is not a URL."""
+    try:
+        return urlsplit(link)
+    except ValueError as exc:  # "Invalid IPv6 URL", a bracketed host that is no address
+        return (
+            f"{link} ({exc}); write a valid URL, with [ and ] only around an IPv6 address "
+            "(elsewhere as %5B and %5D)"
+        )
+
+
+def _missing(
+    page: str, link: str, parts: SplitResult, by_path: dict[str, OutputFile], scans: dict[str, Links]
+) -> str:
     if parts.scheme or parts.netloc or link.startswith(("mailto:", "data:", "javascript:")):
         return ""
     if parts.path.startswith("/"):
@@ -91,12 +123,12 @@ def _missing(page: str, link: str, by_path: dict[str, OutputFile], scans: dict[s
     return ""
 
 
-def _locate(page: str, link: str, message: str, posts: tuple[PostSource, ...]) -> Problem:
+def _locate(page: str, link: str, kind: str, message: str, posts: tuple[PostSource, ...]) -> Problem:
     """Blame the post whose source contains the link, at that line, when there is one."""
     for post in posts:
         if page == f"posts/{post.slug}/index.html":
             for number, line in enumerate(post.text.splitlines(), start=1):
                 if link in line:
-                    return Problem(post.src_path, number, f"broken link: {message}")
-            return Problem(post.src_path, 1, f"broken link in the rendered page: {message}")
-    return Problem(f"templates (page {page})", 1, f"broken link: {message}")
+                    return Problem(post.src_path, number, f"{kind}: {message}")
+            return Problem(post.src_path, 1, f"{kind} in the rendered page: {message}")
+    return Problem(f"templates (page {page})", 1, f"{kind}: {message}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -28,7 +29,11 @@ def load_project(root: Path, yaml_memo: TextMemo[Any] | None = None) -> Project:
     `yaml_memo` remembers parsed YAML by text (see config.load_yaml).
     """
     problems: list[Problem] = []
-    config = load_config(root, yaml_memo)
+    try:
+        config = load_config(root, yaml_memo)
+    except ContentError as exc:  # reported with the posts' and lessons' problems
+        problems.extend(exc.problems)
+        config = SiteConfig()
     posts = _collect(problems, _load_posts, root)
     files = _lesson_files(root)
     lessons = _collect(problems, lambda root: _load_lessons(root, files), root)
@@ -51,7 +56,10 @@ def read_text(path: Path, src_path: str) -> str:
     A byte-order mark (which some Windows editors write) is dropped, as Python drops it
     from a script: otherwise a post's front matter would not be found.
     """
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # a broken link, no permission: the author can fix it, it is no bug
+        raise ContentError.at(src_path, 1, _unreadable(path, exc)) from None
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -61,11 +69,31 @@ def read_text(path: Path, src_path: str) -> str:
         ) from None
 
 
+def _unreadable(path: Path, exc: OSError) -> str:
+    """Why a post or lesson file could not be read, and what to do."""
+    if path.is_symlink() and not path.exists():
+        return f"cannot read the file: it is a symbolic link to {os.readlink(path)}, which does not exist"
+    return f"cannot read the file ({exc.strerror or exc}); check that it exists and is readable"
+
+
+def _folder_problem(path: Path, src_path: str, what: str, kind: str) -> Problem | None:
+    """A folder named like a post or lesson (`posts/x.md/`): it cannot be read as one."""
+    if not path.is_dir():
+        return None
+    where = src_path.rsplit("/", 1)[0]
+    message = f"{src_path} is a folder, not a {what}: a {what} is {kind}; rename the folder or move it out of {where}/"
+    return Problem(src_path, 1, message)
+
+
 def _load_posts(root: Path) -> tuple[list[PostSource], list[Problem]]:
     posts, problems = [], []
     for path in sorted((root / "posts").glob("*.md")):
         src_path = f"posts/{path.name}"
         slug = path.stem
+        folder = _folder_problem(path, src_path, "post", "a Markdown file")
+        if folder is not None:
+            problems.append(folder)
+            continue
         if not _SLUG.match(slug):
             problems.append(
                 Problem(
@@ -88,6 +116,10 @@ def _load_lessons(root: Path, files: list[Path]) -> tuple[dict[str, Lesson], lis
     problems: list[Problem] = []
     for path in files:
         src_path = path.relative_to(root).as_posix()
+        folder = _folder_problem(path, src_path, "lesson", "a Python script")
+        if folder is not None:
+            problems.append(folder)
+            continue
         try:
             lessons[src_path] = split_cells(src_path, read_text(path, src_path))
         except ContentError as exc:
@@ -176,7 +208,9 @@ def parse_cell_header(header: str, default: str) -> tuple[str, dict]:
         title, meta = text, {}
     name = title.strip() or default
     if not _CELL_NAME.match(name):
-        raise ValueError(f"cell name {name!r} must be one word of letters, digits, '_', '-' or '.'")
+        raise ValueError(
+            f"cell name {name!r} must be one word of ASCII letters (A-Z, a-z), digits, '_', '-' or '.'"
+        )
     tags = meta.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise ValueError('cell tags must be a list of strings, e.g. tags=["raises-exception"]')

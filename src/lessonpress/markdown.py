@@ -8,8 +8,9 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
-from mdit_py_plugins.anchors import anchors_plugin
+from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
@@ -34,20 +35,28 @@ def new_markdown() -> MarkdownIt:
     md.inline.ruler.after("math_inline", "math_unclosed", _unclosed_display_math)
     md.add_render_rule("math_unclosed", _render_text)
     myst_role_plugin(md)
-    anchors_plugin(md, min_level=2, max_level=3, permalink=True, permalinkSymbol="#", permalinkBefore=False)
+    md.core.ruler.push("permalinks", _permalinks)
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
     # Any other `:::` line (`:::{note}`, or a `:::` that closes nothing): parse.py reports it.
     container_plugin(md, "unknown", validate=lambda params, *args: not _is_solution(params))
-    md.core.ruler.after("anchor", "anchor_not_searched", _anchors_not_searched)
     return md
 
 
-def _anchors_not_searched(state: Any) -> None:
-    """Keep the '#' permalinks out of the search index's headings."""
-    for token in state.tokens:
-        for child in token.children or []:
-            if child.type == "link_open" and child.attrGet("class") == "header-anchor":
-                child.attrSet("data-pagefind-ignore", "")
+def _permalinks(state: StateCore) -> None:
+    """A ' #' permalink after each h2 and h3, kept out of the search index's headings.
+
+    The heading's id, and the link's href, come when the page is rendered
+    (render.with_heading_ids): they depend on the templates' ids and on {value} results.
+    This is the anchors plugin's link, without its ids, which it de-duplicated in quadratic time.
+    """
+    for index, token in enumerate(state.tokens[:-1]):
+        if token.type != "heading_open" or token.tag not in ("h2", "h3"):
+            continue
+        link = Token("link_open", "a", 1)
+        link.attrs = {"class": "header-anchor", "href": "#", "data-pagefind-ignore": ""}
+        permalink = [Token("text", "", 0, content=" "), link, Token("html_block", "", 0, content="#")]
+        inline = state.tokens[index + 1]
+        inline.children = [*(inline.children or []), *permalink, Token("link_close", "a", -1)]
 
 
 def _no_digit_after(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:

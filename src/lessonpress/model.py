@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Hashable
@@ -20,6 +21,10 @@ class ModuleOutline:
     goal: str
     post_titles: tuple[str, ...]
 
+
+# Characters no HTML page or feed may hold: C0 controls (but tab, newline and carriage
+# return), DEL and the C1 controls. One set for lesson output, YAML text and alt text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 MAX_TIMEOUT = 7 * 24 * 3600.0  # seconds: a week; longer deadlines overflow the system's timers
 

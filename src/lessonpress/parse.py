@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 import posixpath
 import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .cache import CACHE_DIR, TextMemo, code_key, digest, write_atomic
-from .config import YamlError, load_yaml, scalar_text
+from .cache import CACHE_DIR, TextMemo, code_key, digest, load, save
+from .config import YamlError, load_yaml, scalar_text, value_kind
 from .errors import ContentError, Problem
 from .model import Lesson, LessonRef, ModuleOutline, ParsedPost, PostMeta, PostSource, ValueRef
 
@@ -44,15 +43,10 @@ class ParseMemo:
     ) -> None:
         self.path = root / CACHE_DIR / "parsed.pickle" if root is not None else None
         self.code_key = code_key()
-        self.entries: dict[str, ParsedPost] = {}
+        self.entries: dict[str, ParsedPost] = load(self.path, dict, ParsedPost) or {}
         self.used: dict[str, ParsedPost] = {}
         self.formulas = formulas or TextMemo(None, "")
         self.yaml = yaml
-        if self.path is not None and self.path.is_file():
-            try:
-                self.entries = pickle.loads(self.path.read_bytes())
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-                self.entries = {}
 
     def _key(self, post: PostSource) -> str:
         return digest(self.code_key, post.slug, post.src_path, post.text)
@@ -73,8 +67,8 @@ class ParseMemo:
         self.formulas.save()
         if self.yaml is not None:
             self.yaml.save()
-        if self.path is not None and self.used != self.entries:
-            write_atomic(self.path, pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL))
+        if self.used != self.entries:
+            save(self.path, self.used)
 
 
 def _refs_resolve(parsed: ParsedPost, lessons: dict[str, Lesson]) -> bool:
@@ -322,6 +316,12 @@ def _field_line(text: str, key: str) -> int:
 def _series(src_path: str, text: str, value: Any) -> str | None:
     if value is None:
         return None
+    if not isinstance(value, (str, int, float)):  # never str() a list: an alias can make it huge
+        raise ContentError.at(
+            src_path,
+            _field_line(text, "series"),
+            f"'series' must look like \"1.2\" (module.post), got {value_kind(value)}",
+        )
     # Unquoted, `1.10` is the float 1.1 to YAML: read the number as written.
     written = scalar_text(text, "series") if isinstance(value, float) else None
     series = (written or str(value)).strip()
@@ -338,6 +338,12 @@ def _series(src_path: str, text: str, value: Any) -> str | None:
 def _date(src_path: str, text: str, value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
+    if not isinstance(value, (str, int, float)):  # never str() a list: an alias can make it huge
+        raise ContentError.at(
+            src_path,
+            _field_line(text, "date"),
+            f"'date' must be a date like 2026-10-29, got {value_kind(value)}",
+        )
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError as exc:
@@ -562,8 +568,29 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
             line,
             f"{{value}}`{token.content}` must look like `lesson.py:variable` or `lesson.py:variable:.4f`",
         )
+    widest = _widest(spec)
+    if len(widest) > 3 or int(widest) > MAX_FORMAT_WIDTH:
+        raise ContentError.at(
+            post.src_path,
+            line,
+            f"{{value}}`{token.content}` asks for a width or precision of {widest}: "
+            f"at most {MAX_FORMAT_WIDTH} is allowed",
+        )
     lesson_path = resolve_lesson_path(post, target.strip(), line, lessons)
     return ValueRef(post.src_path, line, lesson_path, name.strip(), spec)
+
+
+# The widest width or precision a {value} format spec may ask for: `:>2000000000` would fill
+# gigabytes with spaces, `.2000000000f` with digits.
+MAX_FORMAT_WIDTH = 200
+
+
+def _widest(spec: str) -> str:
+    """The largest number in a format spec, without leading zeros: its width or precision (a
+    digit used as the fill character, `0>5`, counts too, and is small). Compared as text:
+    int() of thousands of digits is slow, and refused."""
+    numbers = [digits.lstrip("0") or "0" for digits in re.findall(r"[0-9]+", spec)]
+    return max(numbers, key=lambda number: (len(number), number), default="0")
 
 
 def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: TextMemo | None = None) -> str:
@@ -586,6 +613,8 @@ def to_mathml(latex: str, src_path: str, line: int, display: bool, formulas: Tex
             raise problem(brace)
         try:
             mathml = _escaped_mathml(formula, mode)
+        except _UnsafeLink as exc:
+            raise problem(str(exc)) from None
         except Exception as exc:  # latex2mathml raises many exception types for bad input
             reason = _MATH_ERRORS.get(type(exc).__name__, type(exc).__name__)
             raise problem(f"{reason} ({exc})" if str(exc) else reason) from None
@@ -617,8 +646,34 @@ def _escaped_mathml(formula: str, mode: str) -> str:
 
     from latex2mathml.converter import convert_to_element
 
-    serialized = tostring(convert_to_element(formula, display=mode), encoding="unicode")
-    return _ESCAPED_REFERENCE.sub(r"&\1;", serialized)
+    element = convert_to_element(formula, display=mode)
+    _make_safe(element)
+    return _ESCAPED_REFERENCE.sub(r"&\1;", tostring(element, encoding="unicode"))
+
+
+class _UnsafeLink(ValueError):
+    """A `\\href` to a URL that no page may link to."""
+
+
+def _make_safe(element: Any) -> None:
+    """Drop the CSS of `\\style{css}{x}` (a formula must not restyle or cover the page around
+    it; `x` stays) and refuse a `\\href` to a URL that prose links may not have either:
+    markdown-it's check, which refuses javascript:, vbscript:, file: and data: URLs."""
+    from markdown_it.common.normalize_url import normalizeLink, validateLink
+
+    for node in element.iter():
+        node.attrib.pop("style", None)
+        href = node.get("href")
+        if href is None:
+            continue
+        url = normalizeLink(href)
+        # `&#...;` in the URL would be a character again in the page (see _escaped_mathml).
+        if "&#" in url or not validateLink(url):
+            raise _UnsafeLink(
+                f"\\href{{{href}}} is not a link a page may hold: use an http(s), mailto or relative "
+                "URL (javascript:, vbscript:, file: and data: URLs are refused, as in prose)"
+            )
+        node.set("href", url)
 
 
 def _unbalanced_brace(latex: str) -> str | None:

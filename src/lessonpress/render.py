@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 from markupsafe import Markup, escape
 
 from . import __version__
-from .cache import PageCache, TextMemo, digest, package_version
+from .cache import PageCache, TextMemo, digest, package_version, template_cache
 from .errors import ContentError, Problem
 from .load import THEME_DIR
 from .model import (
@@ -33,6 +33,8 @@ from .model import (
     lesson_name,
     unique_names,
     SiteConfig,
+    ValueRef,
+    CONTROL_CHARACTERS,
 )
 
 WORDS_PER_MINUTE = 220
@@ -295,10 +297,7 @@ def template_env(project: Project, compiled: Path | None = None) -> jinja2.Envir
     import jinja2
 
     loader = _utf8_loader(project.template_dirs)
-    bytecode = None
-    if compiled is not None:
-        compiled.mkdir(parents=True, exist_ok=True)
-        bytecode = jinja2.FileSystemBytecodeCache(str(compiled))
+    bytecode = template_cache(compiled) if compiled is not None else None
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,
@@ -377,6 +376,11 @@ def template_errors(page: str, name: str) -> Iterator[None]:
         raise ContentError.at(
             _template_path(exc.filename, exc.name), exc.lineno or 1, f"{what}: {exc.message}"
         ) from None
+    except _NamedTemplateMissing as exc:
+        raise ContentError.at(exc.path, exc.line, f"{what}: {_not_found(exc.name)}") from None
+    except jinja2.TemplateNotFound as exc:
+        missing = _not_found(str(exc.name))
+        raise ContentError.at(*_template_location(exc, name), f"{what}: {missing}") from None
     except jinja2.TemplateError as exc:
         raise ContentError.at(*_template_location(exc, name), f"{what}: {exc}") from None
     except Exception as exc:
@@ -448,7 +452,7 @@ def render_post(
     with template_errors(dest, "_cell.html"):
         if reserved is None:
             reserved = template_ids(env, ("post.html", "_cell.html"))
-        post = replace(post, tokens=tuple(with_heading_ids(post.tokens, reserved)))
+        post = replace(post, tokens=tuple(with_heading_ids(post.tokens, reserved, results)))
         context = RenderContext(
             post,
             results,
@@ -476,7 +480,7 @@ def render_post(
         post=post.meta,
         slug=slug,
         content=Markup(body),
-        toc=table_of_contents(post),
+        toc=table_of_contents(post, results),
         position=position(project.config.modules, post),
         reading_minutes=reading_minutes(body),
         prev=_nav(prev_post),
@@ -584,19 +588,25 @@ def reading_minutes(html: str) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def table_of_contents(post: ParsedPost) -> list[tuple[int, str, str]]:
+def table_of_contents(post: ParsedPost, results: dict[str, LessonResult]) -> list[tuple[int, str, str]]:
     """(level, id, text) of every h2/h3, from the ids `with_heading_ids` gave them."""
     toc = []
     tokens = post.tokens
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h2", "h3") and token.attrs.get("id"):
-            text = "".join(
-                child.content
-                for child in _heading_text(tokens[index + 1].children or [])
-                if child.type in ("text", "code_inline", "math_inline")
-            )
+            kinds = ("text", "code_inline", "math_inline", "myst_role")
+            text = _heading_title(tokens[index + 1].children or [], kinds, results)
             toc.append((int(token.tag[1]), str(token.attrs["id"]), text.strip()))
     return toc
+
+
+def _heading_title(children: list[Any], kinds: tuple[str, ...], results: dict[str, LessonResult]) -> str:
+    """The text of a heading's inline tokens of the `kinds` given, a {value} as the page shows it."""
+    return "".join(
+        value_text(child.meta["ref"], results) if child.type == "myst_role" else child.content
+        for child in _heading_text(children)
+        if child.type in kinds
+    )
 
 
 _ID_ATTRIBUTE = re.compile(r"""\bid\s*=\s*(?:"([^"{}<>]+)"|'([^'{}<>]+)')""")
@@ -607,45 +617,88 @@ _REFERENCED = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"'
 
 def template_ids(env: jinja2.Environment, names: tuple[str, ...]) -> frozenset[str]:
     """The fixed ids (`id="main"`) in the templates `names` and those they extend or include
-    (found by name in their source: parsing them with Jinja costs about 9 ms a build)."""
+    (found by name in their source: parsing them with Jinja costs about 9 ms a build).
+    A missing one is a ContentError at the line that names it."""
+    import jinja2
+
     ids: set[str] = set()
-    todo, seen = list(names), set()
+    todo: list[tuple[str, tuple[str, int] | None]] = [(name, None) for name in names]
+    seen: set[str] = set()
     while todo:
-        name = todo.pop()
+        name, named_at = todo.pop()
         if name in seen or env.loader is None:
             continue
         seen.add(name)
-        source, _, _ = env.loader.get_source(env, name)
+        try:
+            source, path, _ = env.loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            if named_at is None:
+                raise
+            raise _NamedTemplateMissing(name, *named_at) from None
         ids.update(a or b for a, b in _ID_ATTRIBUTE.findall(source))
-        todo.extend(_REFERENCED.findall(source))
+        where = _template_path(path, name)
+        todo.extend(
+            (m.group(1), (where, source.count("\n", 0, m.start()) + 1)) for m in _REFERENCED.finditer(source)
+        )
     return frozenset(ids)
 
 
-def with_heading_ids(tokens: tuple[Any, ...], reserved: frozenset[str]) -> list[Any]:
-    """The tokens with each h2/h3 (and its '#' permalink) given an id from its text, as the
-    anchors plugin makes it, but never empty ('section' for '## ?!?') and never one of the
-    page template's own ids (`reserved`) or an earlier heading's: those get '-1', '-2', ...
+class _NamedTemplateMissing(Exception):
+    """A template that another names (`{% include 'x.html' %}` at `path`:`line`) is missing."""
+
+    def __init__(self, name: str, path: str, line: int) -> None:
+        super().__init__(f"{path}:{line}: {name} not found")
+        self.name = name
+        self.path = path
+        self.line = line
+
+
+def _not_found(name: str) -> str:
+    return (
+        f"templates/{name} not found, neither in the project's templates/ nor in the default theme: "
+        "create it, or fix the name"
+    )
+
+
+def with_heading_ids(
+    tokens: tuple[Any, ...], reserved: frozenset[str], results: dict[str, LessonResult]
+) -> list[Any]:
+    """The tokens with each h2/h3 (and its '#' permalink) given an id from its text (a {value}
+    as the page shows it), slugified as the anchors plugin does, but never empty ('section'
+    for '## ?!?') and never one of the page template's own ids (`reserved`) or an earlier
+    heading's: those get '-1', '-2', ...
     Changed tokens are copies: the post's own tokens are left as they are."""
     from mdit_py_plugins.anchors.index import slugify
 
     taken = set(reserved)
+    tried: dict[str, int] = {}
     out = list(tokens)
     for index, token in enumerate(tokens[:-1]):
         if token.type != "heading_open" or token.tag not in ("h2", "h3"):
             continue
         inline = tokens[index + 1]
         children = inline.children or []
-        title = "".join(c.content for c in _heading_text(children) if c.type in ("text", "code_inline"))
-        base = slugify(title) or "section"
-        slug, number = base, 1
-        while slug in taken:
-            slug, number = f"{base}-{number}", number + 1
-        taken.add(slug)
-        if token.attrGet("id") == slug:
-            continue
+        title = _heading_title(children, ("text", "code_inline", "myst_role"), results)
+        slug = _unique_id(slugify(title) or "section", taken, tried)
         out[index] = token.copy(attrs={**token.attrs, "id": slug})
         out[index + 1] = inline.copy(children=[_with_href(c, slug) for c in children])
     return out
+
+
+def _unique_id(base: str, taken: set[str], tried: dict[str, int]) -> str:
+    """`base`, or the first of `base-1`, `base-2`, ... not in `taken`; added to `taken`.
+
+    `tried` remembers, per base, the number to try next: what was taken stays taken, so the
+    search resumes there, and 20,000 headings 'Loss' cost 20,000 steps, not 200 million.
+    """
+    number = tried.get(base, 0)
+    slug = f"{base}-{number}" if number else base
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    tried[base] = number + 1
+    taken.add(slug)
+    return slug
 
 
 def _heading_text(children: list[Any]) -> list[Any]:
@@ -760,8 +813,12 @@ def _render_math(self: Any, tokens: list[Any], idx: int, options: Any, env: dict
 
 def _render_value(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
     ref = tokens[idx].meta["ref"]
-    value = env["lessonpress"].results[ref.lesson_path].values[ref.name]
-    return f'<span class="lesson-value">{escape(format_value(value, ref.spec))}</span>'
+    return f'<span class="lesson-value">{escape(value_text(ref, env["lessonpress"].results))}</span>'
+
+
+def value_text(ref: ValueRef, results: dict[str, LessonResult]) -> str:
+    """What a {value} role shows: the lesson's value in the role's format spec."""
+    return format_value(results[ref.lesson_path].values[ref.name], ref.spec)
 
 
 def format_value(value: Any, spec: str) -> str:
@@ -795,8 +852,9 @@ def render_lesson_ref(context: RenderContext, ref: LessonRef) -> str:
             "src": name,
             "width": fig.width,
             "height": fig.height,
-            "alt": _pick(ref.alts, i, fig.alt),
-            "caption": _pick(ref.captions, i, ""),
+            # From the post or the figure's own labels: either may hold control characters.
+            "alt": CONTROL_CHARACTERS.sub("", _pick(ref.alts, i, fig.alt)),
+            "caption": CONTROL_CHARACTERS.sub("", _pick(ref.captions, i, "")),
         }
         for i, (name, fig) in enumerate(figures)
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import __future__
 
 import ast
-import hashlib
+import dataclasses
 import importlib
 import importlib.abc
 import io
@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from .cache import write_atomic  # a temporary name per process: lessons run side by side
-from .model import Cell, CellError, CellResult, Figure, LessonResult
+from .model import CONTROL_CHARACTERS, Cell, CellError, CellResult, Figure, LessonResult
 
 SEED = 0
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a terminal shows none of these
 _ADDRESS = re.compile(r"(?<= at 0x)[0-9a-fA-F]+(?=>)")  # in `<function f at 0x7f3a...>`
 _FUTURE_MASK = 0
 for _name in __future__.all_feature_names:
@@ -117,6 +116,8 @@ def run_forked(
             run_job(job, preloaded)
             os.write(done_write, b".")
             code = 0
+        except BaseException as exc:
+            note_crash(job, exc)
         finally:
             os._exit(code)
     os.close(done_write)
@@ -137,6 +138,16 @@ def run_forked(
         "exitcode": status[1],
         "seconds": time.perf_counter() - started,
     }
+
+
+def note_crash(job: dict[str, Any], exc: BaseException) -> None:
+    """Leave the runner's own exception beside the result, for the build to report: a
+    lessonpress bug must not look like a lesson that exited without a word."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip().replace("\n", " ")
+    try:
+        write_atomic(Path(job["result_path"] + ".crash"), text.encode(errors="replace"))
+    except OSError:
+        pass
 
 
 def _wait(pid: int, done: int, timeout: float, output_limit: int = 200_000) -> tuple[str, int]:
@@ -286,46 +297,98 @@ def run_job(job: dict[str, Any], preloaded: frozenset[str] = frozenset()) -> Non
     _die_with_parent()
     root = Path(job["root"])
     path = root / job["lesson_path"]
-    progress_path = job["result_path"] + ".cell"
     _isolate(path, job.get("threads", 1))
-    owner = os.getpid()
-    reads = _record_reads(root / "lessons")
-    children_log = job["result_path"] + ".reads"
-    _trace_child_reads(root / "lessons", Path(job["result_path"]).parent, children_log)
+    reads_log = job["result_path"] + ".reads"
+    _trace_reads(root / "lessons", Path(job["result_path"]).parent, reads_log)
     namespace = _fresh_main(path)
-    figures = _FigureCapture()
     # CPU time spent importing what a warm worker shares is not the lesson's cost: leave it
     # out in a lean worker too, so both report the same run cost.
     for name in SHARED_MODULES:
         _import_hooks().timed.add(name)
-    cells = []
     started, cpu_started = time.perf_counter(), _cpu_time()
-    future_flags = 0
-    for name, source, line, expect_error in job["cells"]:
-        Path(progress_path).write_text(name)
-        cell = Cell(name, source, line, line - 1, expect_error)
-        result, future_flags, stop = _run_cell(
-            cell, path, root, namespace, figures, job.get("output_limit", 200_000), future_flags
-        )
-        if os.getpid() != owner:  # a process the lesson forked ended its code: end it as Python would
-            _exit_forked(result)
-        cells.append(result)
-        if stop:
-            break
+    cells = _run_cells(job, path, root, namespace)
     seconds = time.perf_counter() - started
-    for name, read in _child_reads(children_log).items():
-        reads.setdefault(name, read)
     values, unquotable = _values(namespace)
     lesson_result = LessonResult(
         job["lesson_path"],
         tuple(cells),
         values,
         seconds,
-        _hash_reads(root, {name for name, read in reads.items() if read}, path, preloaded),
+        _reads(root, reads_log, path, preloaded),
         cpu_seconds=_cpu_time() - cpu_started - _import_hooks().import_seconds,
         unquotable=unquotable,
     )
     write_atomic(Path(job["result_path"]), pickle.dumps(lesson_result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _run_cells(job: dict[str, Any], path: Path, root: Path, namespace: dict[str, Any]) -> list[CellResult]:
+    """Run the cells in order until one stops the lesson, then the atexit handlers it registered."""
+    lessons_dir = str((root / "lessons").resolve()) + os.sep
+    figures = _FigureCapture(lessons_dir)
+    at_exit = _lesson_exit_handlers(lessons_dir)
+    owner, future_flags, limit = os.getpid(), 0, job.get("output_limit", 200_000)
+    cells: list[CellResult] = []
+    for name, source, line, expect_error in job["cells"]:
+        Path(job["result_path"] + ".cell").write_text(name)
+        cell = Cell(name, source, line, line - 1, expect_error)
+        result, future_flags, stop = _run_cell(cell, path, root, namespace, figures, limit, future_flags)
+        if os.getpid() != owner:  # a process the lesson forked ended its code: end it as Python would
+            _exit_forked(result)
+        cells.append(result)
+        if stop:
+            break
+    if at_exit and cells:
+        cells[-1] = _run_exit_handlers(at_exit, cells[-1], cell, path, root, limit)
+    return cells
+
+
+ExitHandler = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+def _lesson_exit_handlers(lessons_dir: str) -> list[ExitHandler]:
+    """The atexit handlers the lesson's own code registers, to run after its last cell.
+
+    `python lesson.py` runs them; the lesson's process here ends with os._exit, which runs
+    none. Those of libraries are left out: a warm worker imported torch ahead of every
+    lesson, so torch's would run after the lessons of lean workers only.
+    """
+    import atexit
+
+    handlers: list[ExitHandler] = []
+    register, unregister = atexit.register, atexit.unregister
+
+    def lesson_register(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        if not os.path.abspath(sys._getframe(1).f_code.co_filename).startswith(lessons_dir):
+            return register(func, *args, **kwargs)
+        handlers.append((func, args, kwargs))
+        return func
+
+    def lesson_unregister(func: Callable[..., Any]) -> None:
+        handlers[:] = [handler for handler in handlers if handler[0] != func]
+        unregister(func)
+
+    atexit.register, atexit.unregister = lesson_register, lesson_unregister  # type: ignore[assignment]
+    return handlers
+
+
+def _run_exit_handlers(
+    handlers: list[ExitHandler], last: CellResult, cell: Cell, path: Path, root: Path, limit: int
+) -> CellResult:
+    """Run the lesson's atexit handlers, last registered first, as the end of its last cell."""
+    error: CellError | None = None
+    with _CapturedOutput(limit) as captured:
+        for func, args, kwargs in reversed(handlers):
+            try:
+                func(*args, **kwargs)
+            except BaseException as exc:  # reported as a cell's error would be
+                if error is None and not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
+                    error = _cell_error(exc, path, root, cell)
+    return dataclasses.replace(
+        last,
+        output=last.output + _shown(captured.text, path, root),
+        error=last.error or error,
+        output_truncated=last.output_truncated or captured.truncated,
+    )
 
 
 def _exit_forked(result: CellResult) -> None:
@@ -472,33 +535,34 @@ def _fresh_main(path: Path) -> dict[str, Any]:
     return module.__dict__
 
 
-def _record_reads(lessons_dir: Path) -> dict[str, bool]:
-    """Remember every file under the lessons tree that the lesson opens, and whether its
-    first opening could read what was there before (False: write-only, or truncating).
-
-    A file the lesson writes before it reads it is the lesson's output, not its input: two
-    lessons saving the same `loss.png` must not make each other run again on every build.
-    """
-    prefix = str(lessons_dir.resolve()) + os.sep
-    opened: dict[str, bool] = {}
-
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-            name = os.fsdecode(args[0])
-            full = os.path.abspath(name)
-            if full.startswith(prefix) and full not in opened:
-                flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
-                opened[full] = flags & os.O_ACCMODE != os.O_WRONLY and not flags & os.O_TRUNC
-
-    sys.addaudithook(hook)
-    return opened
-
-
-# Python processes a lesson starts (multiprocessing's spawn, torch.multiprocessing.spawn,
-# `subprocess.run([sys.executable, ...])`) record what they open too: this file is put first
-# on their PYTHONPATH as sitecustomize.py, and chains to the environment's own one.
-_CHILD_HOOK = """\
+# What a lesson reads under lessons/ is traced by an audit hook on `open`, in the lesson's
+# process and, through a sitecustomize.py put first on their PYTHONPATH, in the Python
+# processes it starts (multiprocessing's spawn, torch.multiprocessing.spawn,
+# `subprocess.run([sys.executable, ...])`). Each file is hashed the moment it is first
+# opened: a file saved while the lesson runs must not be keyed by content the lesson never
+# read. A file first opened write-only or truncating is the lesson's output, not its input
+# (two lessons saving the same `loss.png` must not make each other run again). An import
+# from bytecode opens only `__pycache__/name.*.pyc`: that stands for its source, `name.py`.
+# One log line per file: "<sha256, 'missing', or '-' for no input> <absolute path as opened>".
+_TRACE_READS = """\
 import os, sys
+
+
+def _lessonpress_digest(name):
+    import hashlib, stat
+
+    try:
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            return "-"
+        digest = hashlib.sha256()
+        with open(name, "rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "-"
 
 
 def _lessonpress_trace_reads():
@@ -506,6 +570,7 @@ def _lessonpress_trace_reads():
     if not log or not prefix:
         return
     seen = set()
+    cache_dir = os.sep + "__pycache__" + os.sep
 
     def hook(event, args):
         if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
@@ -513,16 +578,39 @@ def _lessonpress_trace_reads():
         full = os.path.abspath(os.fsdecode(args[0]))
         if not full.startswith(prefix) or full in seen:
             return
-        seen.add(full)
+        if cache_dir in full:
+            if not full.endswith(".pyc"):
+                return
+            folder, name = os.path.split(full)
+            full = os.path.join(os.path.dirname(folder), name.split(".", 1)[0] + ".py")
+            if full in seen:
+                return
+        seen.add(full)  # first, so that hashing it (another open) is not traced
         flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
         read = flags & os.O_ACCMODE != os.O_WRONLY and not flags & os.O_TRUNC
+        line = (_lessonpress_digest(full) if read else "-") + " " + full + "\\n"
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, (("r " if read else "w ") + full + "\\n").encode("utf-8", "surrogateescape"))
+            os.write(fd, line.encode("utf-8", "surrogateescape"))
         finally:
             os.close(fd)
 
-    sys.addaudithook(hook)
+    def safe_hook(event, args):
+        try:
+            hook(event, args)
+        except Exception:  # tracing must never break the lesson's own open()
+            pass
+
+    sys.addaudithook(safe_hook)
+
+
+_lessonpress_trace_reads()
+"""
+
+_TRACE_READS_CODE = compile(_TRACE_READS, "<lessonpress: trace reads>", "exec")  # once per worker
+
+# The rest of the sitecustomize.py: run the environment's own one, which this one shadows.
+_CHAIN_SITECUSTOMIZE = """\
 
 
 def _lessonpress_chain():
@@ -537,60 +625,69 @@ def _lessonpress_chain():
             return
 
 
-_lessonpress_trace_reads()
 _lessonpress_chain()
 """
 
 
-def _trace_child_reads(lessons_dir: Path, scratch: Path, log: str) -> None:
-    """Make the Python processes this lesson starts append what they open to `log`."""
+def _trace_reads(lessons_dir: Path, scratch: Path, log: str) -> None:
+    """Log what this lesson and the Python processes it starts open under `lessons_dir`."""
     folder = scratch / "child-hook"
     hook = folder / "sitecustomize.py"
-    if not hook.is_file() or hook.read_text() != _CHILD_HOOK:
+    source = _TRACE_READS + _CHAIN_SITECUSTOMIZE
+    if not hook.is_file() or hook.read_text() != source:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(hook, _CHILD_HOOK.encode())
+        write_atomic(hook, source.encode())
     os.environ["LESSONPRESS_READS_LOG"] = log
     os.environ["LESSONPRESS_LESSONS_DIR"] = str(lessons_dir.resolve()) + os.sep
     paths = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(folder) + (os.pathsep + paths if paths else "")
+    exec(_TRACE_READS_CODE, {"__name__": "_lessonpress_reads"})  # the same hook, in this process
 
 
-def _child_reads(log: str) -> dict[str, bool]:
-    """What the lesson's Python child processes opened under the lessons tree (see _record_reads)."""
+def _reads(root: Path, log: str, lesson: Path, preloaded: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Every file under lessons/ that the run read (not the lesson itself), with its sha256
+    when first opened, named by its path under the project as the lesson saw it: through a
+    symbolic link (a data set kept elsewhere) too, so the cache reads it the same way."""
+    prefix = str((root / "lessons").resolve()) + os.sep
+    for file in _lesson_modules(prefix, preloaded):  # a C extension's import opens nothing traced
+        try:
+            with open(file, "rb"):  # traced by the hook, which hashes it
+                pass
+        except OSError:
+            continue
+    itself = os.path.realpath(lesson)
+    return tuple(
+        ("lessons/" + Path(full[len(prefix) :]).as_posix(), digest)
+        for full, digest in sorted(_logged_reads(log).items())
+        if digest != "-" and os.path.realpath(full) != itself
+    )
+
+
+def _lesson_modules(prefix: str, preloaded: frozenset[str]) -> list[str]:
+    """Files under lessons/ of the modules the lesson imported."""
+    files = []
+    for name in set(sys.modules) - preloaded:
+        try:
+            file = getattr(sys.modules.get(name), "__file__", None)
+        except Exception:  # a module object of the lesson's own making
+            continue
+        if isinstance(file, str) and os.path.abspath(file).startswith(prefix):
+            files.append(os.path.abspath(file))
+    return files
+
+
+def _logged_reads(log: str) -> dict[str, str]:
+    """The log of _TRACE_READS: each file's first line (the lesson's processes append in turn)."""
     try:
         text = Path(log).read_bytes().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
         return {}
     os.unlink(log)
-    found: dict[str, bool] = {}
+    first: dict[str, str] = {}
     for line in text.splitlines():
-        kind, _, name = line.partition(" ")
-        found.setdefault(name, kind == "r")
-    return found
-
-
-def _hash_reads(
-    root: Path, opened: set[str], lesson: Path, preloaded: frozenset[str] = frozenset()
-) -> tuple[tuple[str, str], ...]:
-    """sha256 of every lessons-tree file the lesson opened or imported (not the lesson itself)."""
-    prefix = str((root / "lessons").resolve()) + os.sep
-    for name in set(sys.modules) - preloaded:  # only what the lesson imported
-        file = getattr(sys.modules.get(name), "__file__", None)
-        if file and os.path.abspath(file).startswith(prefix):
-            opened.add(os.path.abspath(file))
-    reads = []
-    for full in sorted(opened):
-        candidate = Path(full)
-        if candidate.resolve() == lesson.resolve() or "__pycache__" in full or candidate.is_dir():
-            continue
-        try:
-            digest = hashlib.sha256(candidate.read_bytes()).hexdigest()
-        except FileNotFoundError:  # looked for and not there: its arrival must re-run the lesson
-            digest = "missing"  # what LessonCache.file_hash says of it
-        except OSError:
-            continue
-        reads.append((candidate.resolve().relative_to(root.resolve()).as_posix(), digest))
-    return tuple(reads)
+        digest, _, full = line.partition(" ")
+        first.setdefault(full, digest)
+    return first
 
 
 def _run_cell(
@@ -606,7 +703,7 @@ def _run_cell(
     display: str | None = None
     error: CellError | None = None
     stop = False
-    figures.start_cell()
+    figures.start_cell((str(path), cell.line))
     with _CapturedOutput(output_limit) as captured:
         try:
             display, future_flags = _execute(cell, path, namespace, future_flags)
@@ -617,16 +714,24 @@ def _run_cell(
         except BaseException as exc:  # the lesson's own errors, reported to the author
             error = _cell_error(exc, path, root, cell)
             stop = not cell.expect_error
-        figures.snapshot_open(close=True)
-    roots = _path_roots(path, root)
-    text = _ADDRESS.sub("…", _short_paths(captured.text, roots))
+        try:
+            figures.snapshot_open(close=True)
+        except Exception as exc:  # a figure that cannot be drawn: the lesson's error
+            if error is None:
+                error, stop = _figure_error(exc, path, root, cell, figures.failed_at), not cell.expect_error
+    text = _shown(captured.text, path, root)
     truncated = captured.truncated
     if display is not None:
-        display = _ADDRESS.sub("…", _short_paths(display, roots))
+        display = _shown(display, path, root)
         if len(display) > output_limit:
             display, truncated = display[:output_limit], True
     result = CellResult(cell.name, text, display, tuple(figures.taken), error, truncated, cell.expect_error)
     return result, future_flags, stop
+
+
+def _shown(text: str, path: Path, root: Path) -> str:
+    """Output as the page shows it: no folders of this machine, no addresses (see _display)."""
+    return _ADDRESS.sub("…", _short_paths(text, _path_roots(path, root)))
 
 
 def _path_roots(path: Path, root: Path) -> list[str]:
@@ -702,14 +807,11 @@ def _display(value: Any) -> str | None:
 def _cell_error(exc: BaseException, path: Path, root: Path, cell: Cell) -> CellError:
     """Trim a traceback to frames in the lessons tree, with paths relative to the lesson."""
     lessons_dir = str((root / "lessons").resolve()) + os.sep
-    te = traceback.TracebackException.from_exception(exc)
+    # Source lines are read only for the frames kept (deep recursion has 100,000 others).
+    te = traceback.TracebackException.from_exception(exc, lookup_lines=False)
     line = cell.header_line or cell.line
     for part in _chain(te):
-        part.stack = traceback.StackSummary.from_list(
-            [f for f in part.stack if os.path.abspath(f.filename).startswith(lessons_dir)]
-        )
-        for frame in part.stack:
-            frame.filename = os.path.relpath(os.path.abspath(frame.filename), path.parent)
+        part.stack = _lesson_stack(part.stack, lessons_dir, path.parent)
         if getattr(part, "filename", None):
             part.filename = os.path.relpath(os.path.abspath(part.filename), path.parent)
     own = [f for f in te.stack if f.filename == path.name]
@@ -725,6 +827,52 @@ def _cell_error(exc: BaseException, path: Path, root: Path, cell: Cell) -> CellE
     message = " ".join(line.strip() for line in message.splitlines() if line.strip())
     rel = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
     return CellError(type(exc).__name__, message, text, rel, line)
+
+
+_EDGE_FRAMES = 10  # of a deep traceback, the lesson frames shown at each end
+
+
+class _CutStack(traceback.StackSummary):
+    """A deep stack shown by its first and last frames, and how many calls lie between."""
+
+    omitted = 0
+
+    def format(self) -> list[str]:
+        outer = traceback.StackSummary.from_list(self[:_EDGE_FRAMES]).format()
+        inner = traceback.StackSummary.from_list(self[_EDGE_FRAMES:]).format()
+        return [*outer, f"  ... {self.omitted} more calls ...\n", *inner]
+
+
+def _lesson_stack(stack: traceback.StackSummary, lessons_dir: str, folder: Path) -> traceback.StackSummary:
+    """The frames of a stack in the lessons tree, named relative to the lesson's folder.
+
+    A deep one (infinite recursion under a raised recursion limit) keeps its first and last
+    frames: formatting 100,000 of them took half a minute and filled the page.
+    """
+    names = {f.filename for f in stack}
+    inside = {name for name in names if os.path.abspath(name).startswith(lessons_dir)}
+    frames = [f for f in stack if f.filename in inside]
+    omitted = len(frames) - 2 * _EDGE_FRAMES
+    if omitted > 0:
+        frames = frames[:_EDGE_FRAMES] + frames[-_EDGE_FRAMES:]
+    for frame in frames:
+        frame.line  # noqa: B018 (read while the frame still names its file)
+        frame.filename = os.path.relpath(os.path.abspath(frame.filename), folder)
+    if omitted <= 0:
+        return traceback.StackSummary(frames)
+    cut = _CutStack(frames)
+    cut.omitted = omitted
+    return cut
+
+
+def _figure_error(
+    exc: BaseException, path: Path, root: Path, cell: Cell, made_at: Location | None
+) -> CellError:
+    """A figure failed to draw when its cell ended: at the line that made it, if the lesson's."""
+    error = _cell_error(exc, path, root, cell)
+    if made_at is not None and os.path.realpath(made_at[0]) == os.path.realpath(path):
+        return dataclasses.replace(error, line=made_at[1])
+    return error
 
 
 def _chain(te: traceback.TracebackException) -> list[traceback.TracebackException]:
@@ -743,13 +891,18 @@ def _chain(te: traceback.TracebackException) -> list[traceback.TracebackExceptio
 
 def _values(namespace: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Module-level values that prose may quote (numbers, strings, one-element tensors and
-    lists of them), and the type of every other name, so that quoting one gets a clear error."""
+    lists of them) as plain builtins, and the kind of every other name, so that quoting one
+    gets a clear error. A value that cannot even be read is named, never fatal."""
     values: dict[str, Any] = {}
     unquotable: dict[str, str] = {}
-    for name, value in namespace.items():
-        if name.startswith("_") or isinstance(value, types.ModuleType):
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or issubclass(type(value), types.ModuleType):
             continue
-        plain = _plain(value)
+        try:
+            plain = _plain(value)
+        except BaseException as exc:  # the lesson's own class misbehaved when read
+            unquotable[name] = f"{type(value).__name__} that could not be read ({type(exc).__name__})"
+            continue
         if plain is not None:
             values[name] = plain
         else:
@@ -757,24 +910,37 @@ def _values(namespace: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, unquotable
 
 
+# Exact builtins from their subclasses, without calling the lesson's overrides: a subclass
+# would be pickled by reference to its class in the lesson's `__main__`, which the build
+# cannot import (np.float64, a float subclass, would make the build import NumPy).
+_PLAIN_NUMBERS: tuple[tuple[type, Callable[[Any], Any]], ...] = (
+    (bool, bool),
+    (int, int.__int__),
+    (float, float.__float__),
+    (complex, complex.__complex__),
+)
+
+
 def _plain(value: Any) -> Any:
-    """Builtin types only (np.float64 is a float subclass: unpickling it would import NumPy)."""
-    for kind in (bool, int, float, complex):
-        if isinstance(value, kind):
-            return kind(value)  # type: ignore[arg-type]
-    if isinstance(value, str):
-        return str(value) if len(value) <= 10_000 else None
+    """The value as builtins if prose may quote it, else None. Types are looked up with
+    type(), not isinstance(), which would ask the object for its `__class__`."""
+    kind = type(value)
+    for base, plain in _PLAIN_NUMBERS:
+        if issubclass(kind, base):
+            return plain(value)
+    if issubclass(kind, str):
+        return str.__str__(value) if len(value) <= 10_000 else None
+    if issubclass(kind, (list, tuple)) and len(value) <= 1000:
+        items = [_plain(v) for v in value]
+        return items if all(v is not None for v in items) else None
     item = getattr(value, "item", None)
     numel = getattr(value, "numel", None) or getattr(value, "size", None)
     try:
         if callable(item) and (numel() if callable(numel) else numel) == 1:
-            plain = item()
-            return plain if isinstance(plain, (bool, int, float, complex)) else None
+            number = item()
+            return _plain(number) if issubclass(type(number), (bool, int, float, complex)) else None
     except (TypeError, ValueError, RuntimeError):
         return None
-    if isinstance(value, (list, tuple)) and len(value) <= 1000:
-        items = [_plain(v) for v in value]
-        return items if all(v is not None for v in items) else None
     return None
 
 
@@ -843,7 +1009,7 @@ def _text_stream(fd: int) -> io.TextIOWrapper:
 def clean_output(text: str) -> str:
     """What a terminal would show: ANSI codes dropped, `\\r` redraws resolved to their end, and
     no other control characters (a NUL byte is not even allowed in an HTML page)."""
-    text = _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+    text = CONTROL_CHARACTERS.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
     lines = []
     for line in text.split("\n"):
         shown = ""
@@ -853,62 +1019,122 @@ def clean_output(text: str) -> str:
     return "\n".join(lines)
 
 
+Location = tuple[str, int]  # a file and line of the lesson's code
+
+
 class _FigureCapture:
-    """Snapshots of figures: at every plt.show() and for figures still open when a cell ends."""
+    """Snapshots of figures: at every plt.show() and for figures still open when a cell ends.
 
-    def __init__(self) -> None:
+    Drawing happens here, not where `python lesson.py` would draw (if ever): a figure that
+    fails to draw is the lesson's error, and a warning drawing raises is the lesson's, at
+    the line that asked for the snapshot (its plt.show()) or else the line that made the
+    figure, never at lessonpress's own code.
+    """
+
+    def __init__(self, lessons_dir: str) -> None:
         self.taken: list[Figure] = []
-        after_import("matplotlib.pyplot", self._patch_show)  # a lesson without plots never imports it
+        self.lessons_dir = lessons_dir
+        self.failed_at: Location | None = None  # where the figure that failed to draw was made
+        after_import("matplotlib.pyplot", self._patch_pyplot)  # a lesson without plots never imports it
 
-    def _patch_show(self, plt: Any) -> None:
+    def _patch_pyplot(self, plt: Any) -> None:
         import functools
 
-        original = plt.show
+        figure = plt.figure
 
-        @functools.wraps(original)
+        @functools.wraps(plt.show)
         def show(*args: Any, **kwargs: Any) -> None:
-            self.snapshot_open(close=False)
+            self.snapshot_open(close=False, at=_lesson_line(self.lessons_dir))
 
-        plt.show = show
+        @functools.wraps(figure)
+        def made_here(*args: Any, **kwargs: Any) -> Any:  # plt.subplots() and plt.gcf() call it too
+            made = figure(*args, **kwargs)
+            if getattr(made, _MADE_AT, None) is None:
+                setattr(made, _MADE_AT, _lesson_line(self.lessons_dir))
+            return made
 
-    def start_cell(self) -> None:
+        plt.show, plt.figure = show, made_here
+
+    def start_cell(self, at: Location) -> None:
         self.taken = []
+        self.cell_at = at
 
-    def snapshot_open(self, close: bool) -> None:
+    def snapshot_open(self, close: bool, at: Location | None = None) -> None:
         if "matplotlib.pyplot" not in sys.modules:
             return
         import matplotlib.pyplot as plt
         from matplotlib._pylab_helpers import Gcf
 
-        for manager in Gcf.get_all_fig_managers():
-            figure = manager.canvas.figure
-            if getattr(figure, _SHOWN, False):
-                continue
-            # Changed since its last capture, or perhaps only redrawn (a savefig() redraws
-            # and marks it changed): a snapshot equal to the last one is not a new image.
-            shot = _snapshot(figure)
-            if shot.png != getattr(figure, _LAST_PNG, None):
-                self.taken.append(shot)
-            setattr(figure, _LAST_PNG, shot.png)
-        if close:
-            plt.close("all")
+        try:
+            for manager in Gcf.get_all_fig_managers():
+                self._snapshot_changed(manager.canvas.figure, at)
+        finally:
+            if close:
+                plt.close("all")
+
+    def _snapshot_changed(self, figure: Any, at: Location | None) -> None:
+        if getattr(figure, _SHOWN, False):
+            return
+        made_at = getattr(figure, _MADE_AT, None)
+        try:
+            shot = _snapshot(figure, at or made_at or self.cell_at)
+        except Exception as exc:
+            import matplotlib.pyplot as plt
+
+            plt.close(figure)  # it failed once: not again when the cell ends
+            self.failed_at = made_at
+            exc.add_note("(raised while lessonpress drew the figure for the page)")
+            raise
+        # Changed since its last capture, or perhaps only redrawn (a savefig() redraws
+        # and marks it changed): a snapshot equal to the last one is not a new image.
+        if shot.png != getattr(figure, _LAST_PNG, None):
+            self.taken.append(shot)
+        setattr(figure, _LAST_PNG, shot.png)
+
+
+def _lesson_line(lessons_dir: str) -> Location | None:
+    """The innermost line of the lesson's code (or its helpers') calling into this."""
+    frame: types.FrameType | None = sys._getframe(2)
+    while frame is not None:
+        if os.path.abspath(frame.f_code.co_filename).startswith(lessons_dir):
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return None
 
 
 # Set on a figure once it is captured, and cleared by any change to it. Matplotlib's own
 # `stale` flag will not do: a lesson's savefig() draws the figure and clears it.
 _SHOWN = "_lessonpress_shown"
 _LAST_PNG = "_lessonpress_png"
+_MADE_AT = "_lessonpress_made_at"
 
 
-def _snapshot(figure: Any) -> Figure:
+def _snapshot(figure: Any, at: Location) -> Figure:
     """Render a figure to PNG at twice its CSS size, with no time-dependent metadata."""
+    import warnings
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi * 2, metadata={"Software": None})
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:  # type: ignore[assignment]
+            warnings.simplefilter("always")  # each goes through the lesson's own filters below
+            figure.savefig(buffer, format="png", dpi=figure.dpi * 2, metadata={"Software": None})
+    finally:
+        _warn_at(caught, at)
     figure.stale = False
     _watch_changes(figure)
     setattr(figure, _SHOWN, True)
     width, height = figure.get_size_inches() * figure.dpi
     return Figure(buffer.getvalue(), round(width), round(height), _alt_text(figure))
+
+
+def _warn_at(caught: list[Any], at: Location) -> None:
+    """Warn again what drawing warned (a missing glyph, say) as the lesson's, at its line."""
+    import warnings
+
+    registry = sys.modules["__main__"].__dict__.setdefault("__warningregistry__", {})
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, at[0], at[1], registry=registry)
 
 
 def _watch_changes(figure: Any) -> None:
@@ -957,7 +1183,12 @@ def main() -> None:
     if sys.argv[1:2] == ["--worker"]:
         worker_main(lean=sys.argv[2:3] == ["--lean"])
     elif sys.argv[1:2] == ["--job"]:
-        run_job(json.loads(Path(sys.argv[2]).read_text()))  # imports what the lesson imports
+        job = json.loads(Path(sys.argv[2]).read_text())
+        try:
+            run_job(job)  # imports what the lesson imports
+        except BaseException as exc:
+            note_crash(job, exc)
+            raise
     else:
         raise SystemExit("usage: python -m lessonpress.runner --worker [--lean] | --job FILE")
 

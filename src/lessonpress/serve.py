@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import os
@@ -12,7 +13,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import ContentError, Problem
+from .errors import ContentError, Problem, UsageError, environment_message
 
 EVENTS_PATH = "/__lessonpress/events"
 RELOAD_SCRIPT = f"""<script>
@@ -63,34 +64,47 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def _answer(self, with_body: bool) -> None:
+        """GET and HEAD alike, so that HEAD reports the length GET sends."""
         if self.path == EVENTS_PATH:
-            return self._events()
+            return self._events(with_body)
         if self.state.problems and self._wants_page():
-            return self._send(error_page(self.state.problems), HTTPStatus.INTERNAL_SERVER_ERROR)
-        path = Path(self.translate_path(self.path))
+            return self._send(error_page(self.state.problems), HTTPStatus.INTERNAL_SERVER_ERROR, with_body)
+        translated = self.translate_path(self.path)
+        if not _nameable(translated):  # a NUL byte or a lone surrogate: no file has that name
+            return self.send_error(HTTPStatus.BAD_REQUEST, "no file can have that path")
+        path = Path(translated)
         if path.is_dir():
             path = path / "index.html"
         if path.suffix == ".html" and path.is_file():
             page = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
-            return self._send(page, HTTPStatus.OK)
-        return super().do_GET()
+            return self._send(page, HTTPStatus.OK, with_body)
+        return super().do_GET() if with_body else super().do_HEAD()
 
     def _wants_page(self) -> bool:
         return self.path.split("?")[0].endswith(("/", ".html"))
 
-    def _send(self, body: bytes, status: HTTPStatus) -> None:
+    def _send(self, body: bytes, status: HTTPStatus, with_body: bool) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if with_body:
+            self.wfile.write(body)
 
-    def _events(self) -> None:
+    def _events(self, with_body: bool) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if not with_body:
+            return
         seen = self.state.generation
         try:
             while True:
@@ -105,6 +119,55 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
+
+
+def _nameable(path: str) -> bool:
+    """Whether a file could have this path (os calls raise ValueError on the others)."""
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        return False
+    return "\0" not in path
+
+
+def bind(out: Path, port: int, state: ServerState) -> ThreadingHTTPServer:
+    """make_server, with a busy or privileged port as a message for the author."""
+    try:
+        return make_server(out, port, state)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"port {port} is in use, try --port {port + 1} (or --port 0 for any free port)"
+            ) from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise UsageError(
+                f"port {port} needs privileges lessonpress does not have; try --port 8000"
+            ) from None
+        raise
+
+
+def serve_until_stopped(
+    server: ThreadingHTTPServer,
+    state: ServerState,
+    root: Path,
+    out: Path,
+    build: Callable[[], object],
+    after: Callable[[], object],
+    say: Callable[[str], None],
+) -> None:
+    """Build, serve, and rebuild on every change, until Ctrl+C (or SIGTERM raised as one)."""
+    stop = threading.Event()
+    try:
+        rebuild(build, state, say, after)
+        on_change = functools.partial(rebuild, build, state, say, after)
+        threading.Thread(target=watch, args=(root, out, stop, on_change), daemon=True).start()
+        say(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        say("stopped")
+    finally:
+        stop.set()
+        server.server_close()
 
 
 def make_server(out: Path, port: int, state: ServerState) -> ThreadingHTTPServer:
@@ -134,7 +197,9 @@ def rebuild(
         _failed(exc.problems, state, say)
         return
     except Exception as exc:  # keep serving; the author sees what happened in the page
-        _failed((Problem("lessonpress", 1, f"internal error: {type(exc).__name__}: {exc}"),), state, say)
+        plain = str(exc) if isinstance(exc, UsageError) else environment_message(exc)
+        message = plain or f"internal error: {type(exc).__name__}: {exc}"
+        _failed((Problem("lessonpress", 1, message),), state, say)
         return
     say("rebuilt; reloading the browser")
     state.publish(())

@@ -7,6 +7,7 @@ rename (an atomic exchange on Linux), so readers and killed builds never see hal
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -27,6 +28,13 @@ _AT_FDCWD = -100
 
 
 SEARCH_DIR = "pagefind"
+# In every site lessonpress publishes, and in its scratch folders beside it: what it may replace.
+SITE_MARKER = ".lessonpress-site"
+MARKER_TEXT = (
+    b"This folder is a site published by lessonpress. Every build replaces it as a whole:\n"
+    b"keep no other files here. lessonpress replaces only folders that hold this file.\n"
+)
+_STALE_TEXT = b"lessonpress: the search index of the site beside this file is out of date\n"
 # The author's work (and lessonpress's cache): never a place to publish into.
 _SOURCE_FOLDERS = ("posts", "lessons", "templates", ".lessonpress-cache", ".git")
 
@@ -35,9 +43,10 @@ def check_output_folder(root: Path, out: Path) -> None:
     """Refuse an --out whose replacement would destroy the author's work.
 
     Publishing replaces the whole folder, so it must never be the project itself, a folder
-    above it, or anything that looks like a project or a repository.
+    above it, or anything that looks like a project or a repository; and it must be a site
+    lessonpress published (it holds SITE_MARKER), an empty folder, or nothing yet.
     """
-    project, target = root.resolve(), out.resolve()
+    project, target = root.resolve(), resolve_out(out)
     if target == project or target in project.parents:
         raise UsageError(
             f"--out {out} would replace the project folder {root}; choose a folder of its own, such as site/"
@@ -55,6 +64,92 @@ def check_output_folder(root: Path, out: Path) -> None:
                 f"--out {out} holds {marker}: it looks like a project, and publishing "
                 "replaces the whole folder; choose a folder of its own, such as site/"
             )
+    check_replaceable(target)
+
+
+def resolve_out(out: Path) -> Path:
+    """The real path `--out` names: `~` expanded, relative to here, symlinks followed."""
+    try:
+        return out.expanduser().resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        raise UsageError(f"--out {out} cannot be followed to a folder: {exc}") from None
+
+
+def check_replaceable(target: Path) -> None:
+    """Publishing replaces `target` whole: allow only a site lessonpress wrote, an empty folder or nothing."""
+    for folder in (target, *target.parents):
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise UsageError(
+                f"--out {target} is not a folder"
+                + ("" if folder == target else f": {folder} is a file")
+                + "; choose a folder for the site, such as site/"
+            )
+    if not target.is_dir() or is_site(target):
+        return
+    entries = sorted(os.listdir(target))
+    if entries:
+        raise UsageError(_not_ours(target, entries))
+
+
+def _not_ours(target: Path, entries: list[str]) -> str:
+    """Why lessonpress will not replace `target`, and what the author can do."""
+    names = [name + ("/" if (target / name).is_dir() else "") for name in entries[:3]]
+    shown = ", ".join(names) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+    if (target / "index.html").is_file() and (target / "feed.xml").is_file():
+        how = (
+            "if it is a site built by an earlier lessonpress (which did not mark its sites "
+            f"with {SITE_MARKER}), delete it once yourself and build again; otherwise "
+        )
+    else:
+        how = ""
+    return (
+        f"--out {target} is not empty ({shown}) and was not written by lessonpress, which "
+        f"replaces the whole folder: {how}choose another folder for --out, or empty it yourself"
+    )
+
+
+def is_site(folder: Path) -> bool:
+    """Whether `folder` is lessonpress's to replace: a site (or a scratch folder) it wrote."""
+    marker = folder / SITE_MARKER
+    return not folder.is_symlink() and marker.is_file() and not marker.is_symlink()
+
+
+def _remove_ours(folder: Path) -> None:
+    """Delete a folder lessonpress made (it holds the marker) or an empty one; leave anything else."""
+    if is_site(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+    elif folder.is_dir() and not folder.is_symlink():
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
+
+
+def _scratch(parent: Path, prefix: str, previous: Path | None = None) -> Path:
+    """A new temporary folder in `parent`, marked at once, so that only lessonpress's own
+    folders are ever removed as leftovers. The marker is linked from `previous` (a site)
+    where it is the same, so that it keeps its mtime like every unchanged file."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    except OSError as exc:  # name the folder that refused, not the random name it refused
+        raise OSError(exc.errno, exc.strerror, str(parent)) from None
+    try:
+        if previous is not None and is_site(previous) and _same_content(previous / SITE_MARKER, MARKER_TEXT):
+            os.link(previous / SITE_MARKER, folder / SITE_MARKER)
+        else:
+            _write(folder / SITE_MARKER, MARKER_TEXT)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # just made: certainly ours
+        raise
+    return folder
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file; an error names it (a failed write() names no file by itself)."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
 
 
 def publish(
@@ -63,6 +158,7 @@ def publish(
     search: bool = True,
     defer_search: bool = False,
     lean: Callable[[bytes], bytes | None] | None = None,
+    verify: Callable[[], object] | None = None,
 ) -> int:
     """Write `files` as the complete new content of `out`; return how many files changed.
 
@@ -72,13 +168,16 @@ def publish(
     With `defer_search`, a search index that needs rebuilding is not waited for: the site
     is published with its previous index, marked stale, and update_search_index() brings
     it up to date later (`serve` does this after reloading the browser).
+    `verify` runs when the new site is complete, just before the swap: what it raises (a
+    check that ran beside, say) fails the build and leaves the previous site as it was.
     Call it while holding build_lock(out): it removes the leftovers of killed builds.
     """
-    out = out.resolve()
+    out = resolve_out(out)
+    check_replaceable(out)  # again, under the lock: the folder may have changed since the build began
     out.parent.mkdir(parents=True, exist_ok=True)
     for leftover in out.parent.glob(f".{out.name}.new-*"):  # from a build that was killed
-        shutil.rmtree(leftover, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        _remove_ours(leftover)
+    stage = _scratch(out.parent, f".{out.name}.new-", previous=out)
     indexer = None
     try:
         # Pages are compared with the old site once, for the index and for assembling.
@@ -96,13 +195,15 @@ def publish(
         changed = _assemble(files, stage, out, same)
         if indexer is not None:
             indexer.finish()
+        if verify is not None:
+            verify()
         _swap(stage, out)
         if indexer is not None and indexer.process is not None:
-            _stale_marker(out).unlink(missing_ok=True)  # the new index matches the new pages
+            _clear_stale(out)  # the new index matches the new pages
     finally:
         if indexer is not None:
             indexer.stop()
-        shutil.rmtree(stage, ignore_errors=True)  # after a swap, this is the old site
+        _remove_ours(stage)  # after a swap, this is the old site
     return len(changed)
 
 
@@ -113,8 +214,8 @@ def update_search_index(out: Path) -> bool:
     the old one in one step; until then readers search the previous index, which still
     matches every page except the ones just edited.
     """
-    out = out.resolve()
-    if not _stale_marker(out).exists() or not out.is_dir():
+    out = resolve_out(out)
+    if not _is_stale(out) or not is_site(out):
         return False
     index = out / SEARCH_DIR
     pages = [
@@ -122,7 +223,7 @@ def update_search_index(out: Path) -> bool:
         for path in sorted(out.rglob("*.html"))
         if index not in path.parents
     ]
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-search-", dir=out.parent))
+    work = _scratch(out.parent, f".{out.name}.new-search-")
     try:
         indexer = _SearchIndexer(pages, work, out, pages_changed=True, defer=False, lean=lean_page)
         try:
@@ -131,15 +232,25 @@ def update_search_index(out: Path) -> bool:
             indexer.stop()
         if (work / SEARCH_DIR).is_dir():
             _swap(work / SEARCH_DIR, index)
-        _stale_marker(out).unlink()
+        _clear_stale(out)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove_ours(work)
     return True
 
 
 def _stale_marker(out: Path) -> Path:
     """Present while the search index of `out` may lag behind its pages."""
     return out.parent / f".{out.name}.search-stale"
+
+
+def _is_stale(out: Path) -> bool:
+    """Whether lessonpress marked the search index of `out` stale (a file of another's is no mark)."""
+    return _same_content(_stale_marker(out), _STALE_TEXT)
+
+
+def _clear_stale(out: Path) -> None:
+    if _is_stale(out):  # only lessonpress's own mark is ever removed
+        _stale_marker(out).unlink()
 
 
 def _assemble(files: list[OutputFile], stage: Path, previous: Path, known: dict[str, bool]) -> list[str]:
@@ -156,7 +267,7 @@ def _assemble(files: list[OutputFile], stage: Path, previous: Path, known: dict[
         if same:
             os.link(old, dest)  # same inode: mtime and content untouched
             continue
-        dest.write_bytes(file.data)
+        _write(dest, file.data)
         changed.append(file.dest_path)
     return changed
 
@@ -184,25 +295,36 @@ class _SearchIndexer:
         self.marker = _stale_marker(previous)
         self.process: subprocess.Popen[bytes] | None = None
         self.documents: Path | None = None
-        self.reuse = not pages_changed and self.old.is_dir() and not self.marker.exists()
-        self.defer = defer and not self.reuse and self.old.is_dir()  # a first index is waited for
+        marked = os.path.lexists(self.marker)
+        self.reuse = not pages_changed and self.old.is_dir() and not marked
+        # A first index is waited for, and so is one that cannot be marked stale (another's
+        # file has the marker's name).
+        self.defer = defer and not self.reuse and self.old.is_dir() and (not marked or _is_stale(previous))
         if self.reuse or self.defer:
             return
         try:
             import pagefind_bin  # ships the binary; calling it directly saves a Python start-up
         except ImportError:
             return
-        self.documents = Path(tempfile.mkdtemp(prefix=f"{stage.name}-search-", dir=stage.parent))
-        for dest_path, data in search_documents(files, lean).items():
+        self.documents = _scratch(stage.parent, f"{stage.name}-search-")
+        try:  # whatever fails here (a full disk), the lean pages go: stop() is not called
+            self._start(str(pagefind_bin.get_executable()), search_documents(files, lean))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, pagefind: str, documents: dict[str, bytes]) -> None:
+        assert self.documents is not None
+        for dest_path, data in documents.items():
             path = self.documents / dest_path
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            _write(path, data)
         command = [
-            str(pagefind_bin.get_executable()),
+            pagefind,
             "--site",
             str(self.documents),
             "--output-path",
-            str(stage / SEARCH_DIR),
+            str(self.stage / SEARCH_DIR),
             "--silent",
             "--exclude-selectors",
             "math",  # MathML is a forest of one-letter tags: noise in results, and slow to index
@@ -210,9 +332,9 @@ class _SearchIndexer:
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def finish(self) -> None:
-        """Wait for the index; raise OSError if Pagefind failed."""
-        if self.defer:
-            self.marker.touch()  # before the swap: a stale index is never left unmarked
+        """Wait for the index; raise UsageError, with Pagefind's output, if it failed."""
+        if self.defer and not os.path.lexists(self.marker):
+            _write(self.marker, _STALE_TEXT)  # before the swap: a stale index is never left unmarked
         if self.reuse or self.defer:
             if not self.old.is_dir():
                 return
@@ -227,8 +349,12 @@ class _SearchIndexer:
         if self.process is None:
             return
         output, _ = self.process.communicate()
-        if self.process.returncode != 0:
-            raise OSError(f"pagefind failed to index the site:\n{output.decode(errors='replace')}")
+        if self.process.returncode != 0:  # an external program: its own output says why
+            raise UsageError(
+                f"pagefind failed to index the site into {self.stage / SEARCH_DIR} "
+                f"(exit {self.process.returncode}); if the disk is full, free some space:\n"
+                + output.decode(errors="replace")
+            )
         _relink_unchanged(self.stage / SEARCH_DIR, self.old)
 
     def stop(self) -> None:
@@ -237,7 +363,7 @@ class _SearchIndexer:
             self.process.kill()
             self.process.wait()
         if self.documents is not None:
-            shutil.rmtree(self.documents, ignore_errors=True)
+            _remove_ours(self.documents)
 
 
 _SEARCH_ROOT = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*?\sdata-pagefind-body\b[^>]*>")
