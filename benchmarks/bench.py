@@ -111,7 +111,8 @@ def runner_overhead(work: Path, count: int = 30) -> tuple[float, float]:
     Sends `count` lessons to one warm worker and takes, per lesson, the round trip (job sent,
     child forked, cells run, result pickled, read back) minus the time the cells themselves ran.
     """
-    from lessonpress.execute import RunOptions, _ForkServer, _job
+    from lessonpress.execute.job import RunOptions, new_job as _job
+    from lessonpress.execute.supervise import ForkServer as _ForkServer
     from lessonpress.load import split_cells
 
     trivial = "import torch\nimport matplotlib.pyplot as plt\nx = torch.zeros(3)\nprint(x.sum().item())\n"

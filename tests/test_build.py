@@ -300,7 +300,7 @@ def test_byte_order_marks_are_ignored(project) -> None:  # type: ignore[no-untyp
 
 def test_run_cost_steps_are_far_apart() -> None:
     """Measured times differ between builds; the page shows a step that such noise does not cross."""
-    from lessonpress.render import run_time
+    from lessonpress.render.page import run_time
 
     assert {run_time(s) for s in (0.0, 0.9, 1.2, 8.6, 10.4, 14.0)} == {"under 20 s"}
     assert [run_time(s) for s in (45, 200, 900, 5000)] == [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lessonpress.build import build
-from lessonpress.cache import CACHE_DIR
+from lessonpress.store import CACHE_DIR
 from lessonpress.execute import RunOptions
 
 from lessonpress.errors import ContentError
@@ -145,8 +145,8 @@ def test_a_worker_pool_closes_its_workers(tmp_path: Path) -> None:
 
 
 def test_link_check_rescans_only_changed_pages_and_still_finds_new_breaks(root: Path) -> None:
-    from lessonpress.cache import PageMemo
-    from lessonpress.links import scan_page
+    from lessonpress.store import PageMemo
+    from lessonpress.write.links import scan_page
 
     memo_file = root / CACHE_DIR / "links.pickle"
     assert memo_file.is_file()
@@ -160,7 +160,7 @@ def test_link_check_rescans_only_changed_pages_and_still_finds_new_breaks(root: 
 
     # The memo on disk now knows every page of the site: scanning them again makes nothing.
     scanned: list[bytes] = []
-    from lessonpress.cache import PageCache
+    from lessonpress.memos import PageCache
 
     memo: PageMemo[object] = PageMemo(memo_file, PageCache(root).code_key)
     pages = [p.read_bytes() for p in (root / "site").rglob("*.html")]
@@ -175,7 +175,7 @@ def test_link_check_rescans_only_changed_pages_and_still_finds_new_breaks(root: 
 
 
 def test_page_memo_keeps_only_the_last_builds_pages(tmp_path: Path) -> None:
-    from lessonpress.cache import PageMemo
+    from lessonpress.store import PageMemo
 
     path = tmp_path / "memo.pickle"
     first: PageMemo[int] = PageMemo(path, "v1")
@@ -215,14 +215,14 @@ def test_the_work_done_while_lessons_run_has_finished_when_they_have(root: Path)
 def test_package_versions_match_the_installed_distributions(name: str) -> None:
     from importlib import metadata
 
-    from lessonpress.cache import package_version
+    from lessonpress.versions import package_version
 
     assert package_version(name) == metadata.version(name)
 
 
 def test_a_prose_edit_does_not_parse_yaml_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Front matter and site.yaml are remembered by text: only changed YAML is parsed."""
-    from lessonpress import config
+    from lessonpress.load import yaml as config
 
     root = write_project(tmp_path, {**FILES, "site.yaml": "title: Memo\n"})
     rebuild(root)
@@ -240,7 +240,7 @@ def test_a_prose_edit_does_not_parse_yaml_again(tmp_path: Path, monkeypatch: pyt
 
 
 def test_package_versions_follow_installs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lessonpress.cache import package_version
+    from lessonpress.versions import package_version
 
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "fake_pkg-1.0.dist-info").mkdir()

@@ -83,7 +83,7 @@ def test_any_post_builds_or_reports_a_location(text: str) -> None:
     )
     try:
         posts = parse_posts(project.posts, project.lessons)
-        from lessonpress.build import result_problems
+        from lessonpress.validate import result_problems
 
         problems = result_problems(posts, LESSONS, RESULTS)
         if problems:

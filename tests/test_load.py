@@ -154,8 +154,8 @@ def test_site_yaml_impossible_date_is_text(project) -> None:  # type: ignore[no-
 
 
 def test_yaml_memo_does_not_hide_a_duplicate_key() -> None:
-    from lessonpress.cache import TextMemo
-    from lessonpress.config import YamlError, load_yaml
+    from lessonpress.store import TextMemo
+    from lessonpress.load.yaml import YamlError, load_yaml
 
     memo: TextMemo = TextMemo(None, "pyyaml")
     text = "a: 1\na: 2\n"

@@ -8,7 +8,7 @@ import pytest
 
 from lessonpress.errors import ContentError
 from lessonpress.load import split_cells
-from lessonpress.markdown import new_markdown
+from lessonpress.parse.markdown import new_markdown
 from lessonpress.model import ModuleOutline, PostSource
 from lessonpress.parse import parse_post, parse_posts
 

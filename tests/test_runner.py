@@ -13,7 +13,7 @@ import pytest
 
 from lessonpress.execute import RunOptions, execute
 from lessonpress.load import load_project
-from lessonpress.render import run_time
+from lessonpress.render.page import run_time
 
 from .conftest import write_project
 
@@ -492,7 +492,8 @@ def test_workers_reap_their_children_and_kill_strays(tmp_path: Path, own_session
     """A worker answers as soon as a lesson's result is written, and still reaps every child
     and kills what a lesson left running, also in a session of its own (out of the lesson's
     process group)."""
-    from lessonpress.execute import _ForkServer, _job
+    from lessonpress.execute.job import new_job as _job
+    from lessonpress.execute.supervise import ForkServer as _ForkServer
     from lessonpress.load import split_cells
 
     start = f"subprocess.Popen(['sleep', '60'], start_new_session={own_session})"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonpress.config import load_config
+from lessonpress.load import load_config
 from lessonpress.load import load_project
 from lessonpress.scaffold import SECTIONS
 

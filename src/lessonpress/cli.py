@@ -18,6 +18,7 @@ from . import __version__
 from .errors import ContentError, LessonpressError, Problem, UsageError, environment_message
 from .execute import RunOptions
 from .model import MAX_TIMEOUT
+from .text import count
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
@@ -129,9 +130,9 @@ def build(
     _summary(progress, quiet)
     ran = len(report.execution.results) - len(report.execution.cached)
     click.echo(
-        f"built {_count(report.posts, 'post')} into {out} in {time.perf_counter() - started:.2f} s "
-        f"({_count(ran, 'lesson')} run, {len(report.execution.cached)} cached, "
-        f"{_count(report.files_changed, 'file')} changed)",
+        f"built {count(report.posts, 'post')} into {out} in {time.perf_counter() - started:.2f} s "
+        f"({count(ran, 'lesson')} run, {len(report.execution.cached)} cached, "
+        f"{count(report.files_changed, 'file')} changed)",
         err=True,
     )
 
@@ -141,17 +142,12 @@ def _use_cache(root: Path, no_cache: bool) -> bool:
     .lessonpress-cache is created or changed), nor, said once, where it cannot."""
     if no_cache:
         return False
-    from .cache import open_cache
+    from .store import open_cache
 
     unusable = open_cache(root)
     if unusable is not None:
         click.echo(f"warning: {unusable}", err=True)
     return unusable is None
-
-
-def _count(number: int, noun: str) -> str:
-    """'1 lesson', '2 lessons'."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @main.command()
@@ -178,7 +174,7 @@ def check(
             raise ContentError(report.problems)
     _summary(progress, quiet)
     click.echo(
-        f"ok: {_count(report.posts, 'post')} and {_count(len(report.execution.results), 'lesson')} checked",
+        f"ok: {count(report.posts, 'post')} and {count(len(report.execution.results), 'lesson')} checked",
         err=True,
     )
 
@@ -194,7 +190,7 @@ def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -
     Either --series N.M (the title comes from the series outline) or a TITLE for a post
     outside the series.
     """
-    from .config import load_config
+    from .load import load_config
     from .scaffold import create_post
 
     with _reported(ctx):

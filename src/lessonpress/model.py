@@ -9,6 +9,9 @@ from pathlib import Path
 from collections.abc import Hashable
 from typing import Any, TypeVar
 
+# The references are at home in the document model; other stages import them from here too.
+from .document import Document, LessonRef, Node, ValueRef
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -104,39 +107,22 @@ def lesson_name(lesson_path: str) -> str:
 
 
 @dataclass(frozen=True)
-class LessonRef:
-    """A `{lesson}` directive: which cell a post shows, and how."""
-
-    post_path: str
-    line: int
-    lesson_path: str  # project-relative path of the lesson script
-    cell_name: str | None  # None: the whole script
-    show: str = "both"
-    captions: tuple[str, ...] = ()
-    alts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ValueRef:
-    """A `{value}` role: a module-level value of a lesson quoted in prose."""
-
-    post_path: str
-    line: int
-    lesson_path: str
-    name: str
-    spec: str
-
-
-@dataclass(frozen=True)
 class ParsedPost:
-    """A post after parsing: metadata, markdown-it tokens and all its references."""
+    """A post after parsing: metadata, its document model and all its references."""
 
     source: PostSource
-    meta: PostMeta
-    tokens: tuple[Any, ...]
-    body_line: int  # lines before the body (front matter), to map token lines to file lines
-    lesson_refs: tuple[LessonRef, ...]
-    value_refs: tuple[ValueRef, ...]
+    # The rest is read from `source` by the parse code, so equality (and every cache key
+    # made from a post, which includes the code's version) goes by the source alone.
+    meta: PostMeta = field(compare=False)
+    document: Document = field(compare=False)
+    body_line: int = field(compare=False)  # lines before the body (front matter)
+    lesson_refs: tuple[LessonRef, ...] = field(compare=False)
+    value_refs: tuple[ValueRef, ...] = field(compare=False)
+
+    @property
+    def tokens(self) -> tuple[Node, ...]:
+        """The document's nodes, markdown-it's tokens as plain data."""
+        return self.document.nodes
 
     @property
     def lesson_paths(self) -> tuple[str, ...]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
 from .model import SiteConfig
+from .text import count, slug_of
 
 SECTIONS = (
     "What this post answers",
@@ -33,10 +33,8 @@ class NewPost:
 
 def slugify(title: str) -> str:
     """'The Simplest Case: Linear Regression' -> 'the-simplest-case-linear-regression';
-    accents are dropped ('Café' -> 'cafe')."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
-    return slug[:80].rstrip("-") or "post"
+    accents are dropped ('Café' -> 'cafe'), and a long title is cut to 80 characters."""
+    return slug_of(title, ascii_only=True)[:80].rstrip("-") or "post"
 
 
 def outline_title(config: SiteConfig, series: str) -> str:
@@ -47,19 +45,14 @@ def outline_title(config: SiteConfig, series: str) -> str:
     module, number = int(match.group(1)), int(match.group(2))
     if not 1 <= module <= len(config.modules):
         raise UsageError(
-            f"site.yaml's outline has {_count(len(config.modules), 'module')}; there is no module {module}"
+            f"site.yaml's outline has {count(len(config.modules), 'module')}; there is no module {module}"
         )
     titles = config.modules[module - 1].post_titles
     if not 1 <= number <= len(titles):
         raise UsageError(
-            f"module {module} of the outline has {_count(len(titles), 'post')}; there is no post {series}"
+            f"module {module} of the outline has {count(len(titles), 'post')}; there is no post {series}"
         )
     return titles[number - 1]
-
-
-def _count(number: int, noun: str) -> str:
-    """'1 module', '2 modules'."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def create_post(
@@ -138,8 +131,8 @@ def _post(title: str, series: str | None, today: dt.date, lesson: str) -> str:
     return "\n".join(front) + "\n".join(sections)
 
 
-def _lesson(title: str) -> str:
-    return f'''"""{title}: what this lesson shows."""
+# The lesson `new` starts a post with: the training loop in plain sight, ready to edit.
+_LESSON = '''"""__TITLE__: what this lesson shows."""
 import matplotlib.pyplot as plt
 import torch
 
@@ -172,9 +165,9 @@ for epoch in range(num_epochs):
         w.grad.zero_()
         b.grad.zero_()
     if epoch % 10 == 0:
-        print(f"epoch {{epoch:3d}} | loss {{loss.item():.4f}}")
+        print(f"epoch {epoch:3d} | loss {loss.item():.4f}")
 final_loss = losses[-1]
-print(f"Result: final loss {{final_loss:.4f}}")
+print(f"Result: final loss {final_loss:.4f}")
 assert final_loss < 0.1, "the loss should fall well below its starting value"
 
 fig, ax = plt.subplots()
@@ -187,3 +180,7 @@ plt.show()
 # %% exercise_1
 print("a solution, executed like every other cell")
 '''
+
+
+def _lesson(title: str) -> str:
+    return _LESSON.replace("__TITLE__", title, 1)

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
-from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-_SOLUTION = re.compile(r"^\{?solution\}?(\s.*)?$")
+from ..document import SOLUTION, solution_html
 
 
 def new_markdown() -> MarkdownIt:
-    """A parser with every extension lessonpress supports (rendering rules are added later)."""
+    """A parser with every extension lessonpress supports.
+
+    Its own render() draws the dialect plainly (math as LaTeX, roles as written), for tests
+    and a quick look; pages are drawn by the render stage from the document model.
+    """
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable("table")
     md.enable("strikethrough")
@@ -35,28 +36,10 @@ def new_markdown() -> MarkdownIt:
     md.inline.ruler.after("math_inline", "math_unclosed", _unclosed_display_math)
     md.add_render_rule("math_unclosed", _render_text)
     myst_role_plugin(md)
-    md.core.ruler.push("permalinks", _permalinks)
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
-    # Any other `:::` line (`:::{note}`, or a `:::` that closes nothing): parse.py reports it.
+    # Any other `:::` line (`:::{note}`, or a `:::` that closes nothing): parse reports it.
     container_plugin(md, "unknown", validate=lambda params, *args: not _is_solution(params))
     return md
-
-
-def _permalinks(state: StateCore) -> None:
-    """A ' #' permalink after each h2 and h3, kept out of the search index's headings.
-
-    The heading's id, and the link's href, come when the page is rendered
-    (render.with_heading_ids): they depend on the templates' ids and on {value} results.
-    This is the anchors plugin's link, without its ids, which it de-duplicated in quadratic time.
-    """
-    for index, token in enumerate(state.tokens[:-1]):
-        if token.type != "heading_open" or token.tag not in ("h2", "h3"):
-            continue
-        link = Token("link_open", "a", 1)
-        link.attrs = {"class": "header-anchor", "href": "#", "data-pagefind-ignore": ""}
-        permalink = [Token("text", "", 0, content=" "), link, Token("html_block", "", 0, content="#")]
-        inline = state.tokens[index + 1]
-        inline.children = [*(inline.children or []), *permalink, Token("link_close", "a", -1)]
 
 
 def _no_digit_after(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
@@ -75,7 +58,7 @@ def _no_digit_after(rule: Callable[[StateInline, bool], bool]) -> Callable[[Stat
 
 
 def _unclosed_display_math(state: StateInline, silent: bool) -> bool:
-    """A `$$` that math_inline and math_block did not pair: a token for parse.py to report,
+    """A `$$` that math_inline and math_block did not pair: a token for parse to report,
     with meta["offset"], its line within the paragraph."""
     if not state.src.startswith("$$", state.pos):
         return False
@@ -92,15 +75,8 @@ def _render_text(self: Any, tokens: list[Any], idx: int, options: Any, env: Any)
 
 
 def _is_solution(params: str, *args: Any) -> bool:
-    return bool(_SOLUTION.match(params.strip()))
+    return bool(SOLUTION.match(params.strip()))
 
 
 def _render_solution(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
-    token = tokens[idx]
-    if token.nesting == 1:
-        match = _SOLUTION.match(token.info.strip())
-        summary = (match.group(1) or "").strip() if match else ""
-        from markupsafe import escape
-
-        return f'<details class="solution">\n<summary>{escape(summary or "Solution")}</summary>\n'
-    return "</details>\n"
+    return solution_html(tokens[idx])

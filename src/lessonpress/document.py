@@ -1,0 +1,144 @@
+"""The document model: a post's body as parse read it, plain frozen data that render draws.
+
+Parse keeps markdown-it's token stream as Nodes and resolves every lessonpress construct
+into a typed payload on its node: a {lesson} fence's LessonRef, a {value} role's ValueRef,
+a formula's MathML, a heading's text. Render draws from these and never parses again;
+nothing travels in markdown-it's mutable `token.meta`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """A `{lesson}` directive: which cell a post shows, and how."""
+
+    post_path: str
+    line: int
+    lesson_path: str  # project-relative path of the lesson script
+    cell_name: str | None  # None: the whole script
+    show: str = "both"
+    captions: tuple[str, ...] = ()
+    alts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    """A `{value}` role: a module-level value of a lesson quoted in prose."""
+
+    post_path: str
+    line: int
+    lesson_path: str
+    name: str
+    spec: str
+
+
+@dataclass(frozen=True)
+class Math:
+    """A formula, converted to MathML and checked when the post was parsed."""
+
+    mathml: str
+    display: bool  # written $$...$$ (a block, or inline), not $...$
+    line: int
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A piece of a heading's text, from which its id and table-of-contents entry are made."""
+
+    kind: str  # the inline node it comes from: text, code_inline, math_inline or myst_role
+    text: str  # as written (a formula's LaTeX, a role's `file.py:name`)
+    ref: ValueRef | None = None  # a {value}: the page shows the lesson's value instead
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading (`## Loss`), on its opening node."""
+
+    level: int
+    line: int
+    parts: tuple[TextPart, ...]
+
+
+Payload = LessonRef | ValueRef | Math | Heading | None
+Attribute = tuple[str, str | int | float]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One markdown-it token as plain data (the fields its HTML renderer reads), and its payload.
+
+    Nodes are frozen, so parse shares one object between equal nodes: that keeps the parse
+    memo small and quick to load on every build.
+    """
+
+    type: str
+    tag: str = ""
+    nesting: Literal[-1, 0, 1] = 0  # 1 opens an element, -1 closes one, 0 stands alone
+    attrs: tuple[Attribute, ...] = ()
+    line: int | None = None  # the 1-based file line a block starts on (none for inline nodes)
+    content: str = ""
+    markup: str = ""
+    info: str = ""
+    block: bool = False
+    hidden: bool = False
+    children: tuple[Node, ...] | None = None  # an `inline` node's
+    payload: Payload = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling keeps: the fields that differ from their defaults (a text node is most
+        of a post, and holds only its content). The rest read their class's default, as
+        dataclasses keep each default on the class; this halves loading the parse memo."""
+        return {name: value for name, value in self.__dict__.items() if value != _DEFAULTS[name]}
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """The payload under the name markdown-it's plugins would give it ('ref', 'mathml'), read-only."""
+        if isinstance(self.payload, Math):
+            return MappingProxyType({"mathml": self.payload.mathml})
+        if isinstance(self.payload, (LessonRef, ValueRef)):
+            return MappingProxyType({"ref": self.payload})
+        return MappingProxyType({})
+
+
+_DEFAULTS = {item.name: item.default for item in fields(Node)}
+
+
+@dataclass(frozen=True)
+class Document:
+    """A post's body: its nodes in markdown-it's order, inline nodes as the children of `inline` ones."""
+
+    nodes: tuple[Node, ...]
+
+    def payloads(self, kind: type[P]) -> Iterator[P]:
+        """Every payload of type `kind`, in the order the post has them."""
+        for node in self.nodes:
+            if isinstance(node.payload, kind):
+                yield node.payload
+            for child in node.children or ():
+                if isinstance(child.payload, kind):
+                    yield child.payload
+
+
+# A `:::{solution} Hint` block: parse's Markdown reads it, and both its render() (for tests
+# and a quick look) and the render stage's pages draw it with solution_html.
+SOLUTION = re.compile(r"^\{?solution\}?(\s.*)?$")
+
+
+def solution_html(block: Any) -> str:
+    """The HTML of a solution block's opening or closing line (a markdown-it token or a Node)."""
+    if block.nesting != 1:
+        return "</details>\n"
+    match = SOLUTION.match(block.info.strip())
+    summary = (match.group(1) or "").strip() if match else ""
+    from markupsafe import escape
+
+    return f'<details class="solution">\n<summary>{escape(summary or "Solution")}</summary>\n'

@@ -1,0 +1,241 @@
+"""Read site.yaml into a SiteConfig; a missing file gives the defaults."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import ContentError, Problem
+from ..model import MAX_TIMEOUT, ModuleOutline, SiteConfig
+from .yaml import TEXT, YamlError, YamlMemo, key_line, load_yaml, value_kind
+
+CONFIG_NAME = "site.yaml"
+_KNOWN_KEYS = {
+    "title",
+    "author",
+    "description",
+    "base_url",
+    "language",
+    "modules",
+    "timeout",
+    "lessons",
+}
+T = TypeVar("T")
+
+
+def load_config(root: Path, yaml_memo: YamlMemo | None = None) -> SiteConfig:
+    """Load `root/site.yaml`, or defaults when there is none."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return SiteConfig()
+    text, data = _read_yaml(path, yaml_memo)
+    known = ", ".join(sorted(_KNOWN_KEYS))
+    problems = [
+        Problem(CONFIG_NAME, key_line(text, str(key)), f"unknown setting {key!r}; known: {known}")
+        for key in data
+        if key not in _KNOWN_KEYS
+    ]
+
+    def setting(default: T, read: Callable[[], T]) -> T:
+        return _checked(problems, default, read)
+
+    config = SiteConfig(
+        title=setting(SiteConfig.title, lambda: _text(data, "title", SiteConfig.title, text)),
+        author=setting("", lambda: _text(data, "author", "", text)),
+        description=setting("", lambda: _text(data, "description", "", text)),
+        base_url=setting("/", lambda: _base_url(_text(data, "base_url", "/", text), text)),
+        language=setting("en", lambda: _language(data, text)),
+        modules=setting((), lambda: _modules(data.get("modules") or [], text)),
+        timeout=setting(SiteConfig.timeout, lambda: _number(data, "timeout", SiteConfig.timeout, text)),
+        lesson_timeouts=setting((), lambda: _lesson_timeouts(data.get("lessons") or {}, text)),
+    )
+    if problems:
+        raise ContentError(problems)
+    return config
+
+
+def _checked(problems: list[Problem], default: T, read: Callable[[], T]) -> T:
+    """`read()`, or `default` with its problems added to `problems`: one build reports them all."""
+    try:
+        return read()
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return default
+
+
+def _read_yaml(path: Path, memo: YamlMemo | None) -> tuple[str, dict[str, Any]]:
+    """site.yaml's text (for the lines of problems) and its settings."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = load_yaml(text, memo)
+    except YamlError as exc:
+        line = exc.line + 1 if exc.line is not None else 1
+        raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {exc.describe(1)}") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError.at(CONFIG_NAME, 1, f"not UTF-8 text: {exc.reason}") from None
+    if data is None:
+        return text, {}
+    if not isinstance(data, dict):
+        raise ContentError.at(CONFIG_NAME, 1, "site.yaml must be a mapping of settings")
+    return text, data
+
+
+def _text(data: dict[str, Any], key: str, default: str, text: str) -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, TEXT):
+        raise ContentError.at(CONFIG_NAME, key_line(text, key), f"{key!r} must be text")
+    return str(value).strip()
+
+
+# BCP 47's well-formed tags without extensions: a language (2-3 or 5-8 letters), then an
+# optional script, region and variants (en, pt-BR, zh-Hant-TW, sr-Latn-RS-1996).
+_LANGUAGE_TAG = re.compile(
+    r"(?:[A-Za-z]{2,3}|[A-Za-z]{5,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+)
+_MAX_LANGUAGE_TAG = 35  # characters: RFC 5646's advice; Pagefind fails on 41
+
+
+def _language(data: dict[str, Any], text: str) -> str:
+    """`language`: the pages' `lang`, and the name of Pagefind's index files (`../x` broke them)."""
+    language = _text(data, "language", "en", text)
+    if len(language) <= _MAX_LANGUAGE_TAG and _LANGUAGE_TAG.fullmatch(language):
+        return language
+    raise ContentError.at(
+        CONFIG_NAME,
+        key_line(text, "language"),
+        f"'language' must be a language tag such as en, pt-BR or zh-Hant-TW (BCP 47), got {language!r}",
+    )
+
+
+def _number(data: dict[str, Any], key: str, default: float, text: str) -> float:
+    seconds = _seconds(data.get(key, default))
+    if seconds is None:
+        raise ContentError.at(CONFIG_NAME, key_line(text, key), f"{key!r} {_SECONDS}")
+    return seconds
+
+
+_SECONDS = f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f} (a week)"
+
+
+def _seconds(value: Any) -> float | None:
+    """A usable timeout: a number (or numeric text: YAML reads `1e3` as text) in (0, a week]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 < seconds <= MAX_TIMEOUT else None  # also refuses nan
+
+
+def _base_url(url: str, text: str) -> str:
+    """Check and normalise so that `base_url + "posts/x/"` is always a valid URL: an
+    http(s) URL with a host, or a path from the site's root."""
+    if not url:
+        return "/"
+    if not _valid_base_url(url):
+        raise ContentError.at(
+            CONFIG_NAME,
+            key_line(text, "base_url"),
+            f"'base_url' must be a URL like https://example.com/blog/ or a path like /blog/, got {url!r}",
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def _valid_base_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    if any(char.isspace() for char in url) or "?" in url or "#" in url:
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")  # `//host/...` is a URL without its scheme
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an invalid IPv6 host, `https://[x`
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _modules(raw: Any, text: str) -> tuple[ModuleOutline, ...]:
+    if not isinstance(raw, list):
+        raise ContentError.at(CONFIG_NAME, key_line(text, "modules"), "'modules' must be a list")
+    problems = [p for number, item in enumerate(raw, start=1) for p in _module_problems(number, item, text)]
+    if problems:
+        raise ContentError(problems)
+    return tuple(_module(number, item) for number, item in enumerate(raw, start=1))
+
+
+def _module(number: int, item: dict[str, Any]) -> ModuleOutline:
+    """One entry of `modules:` (checked by _module_problems)."""
+    title, goal = item.get("title"), item.get("goal")
+    return ModuleOutline(
+        number,
+        f"Module {number}" if title is None else str(title),
+        "" if goal is None else str(goal),
+        tuple(str(post_title) for post_title in item.get("posts") or []),
+    )
+
+
+_MODULE_KEYS = ("goal", "posts", "title")
+
+
+def _module_problems(number: int, item: Any, text: str) -> list[Problem]:
+    """Every problem of one entry of `modules:`, each at its line."""
+
+    def problem(message: str, *keys: str | int) -> Problem:
+        line = key_line(text, "modules", number - 1, *keys)
+        return Problem(CONFIG_NAME, line, f"module {number}{message}")
+
+    if not isinstance(item, dict):
+        return [
+            problem(f" must be a mapping with 'title', 'goal' and a list of 'posts', got {value_kind(item)}")
+        ]
+    known = ", ".join(_MODULE_KEYS)
+    problems = [
+        problem(f": unknown key {key!r}; known: {known}", str(key)) for key in item if key not in _MODULE_KEYS
+    ]
+    problems += [
+        problem(f": {key!r} must be text, got {value_kind(item[key])}", key)
+        for key in ("title", "goal")
+        if not isinstance(item.get(key), (*TEXT, type(None)))
+    ]
+    posts = item.get("posts") or []
+    if not isinstance(posts, list):
+        return [
+            *problems,
+            problem(f": 'posts' must be a list of post titles, got {value_kind(posts)}", "posts"),
+        ]
+    return problems + [
+        problem(f": each of 'posts' must be a post title (text), got {value_kind(title)}", "posts", index)
+        for index, title in enumerate(posts)
+        if not isinstance(title, TEXT)
+    ]
+
+
+def _lesson_timeouts(raw: Any, text: str) -> tuple[tuple[str, float], ...]:
+    """`lessons: {<slug>/<file>.py: {timeout: 60}}` in site.yaml."""
+    if not isinstance(raw, dict):
+        raise ContentError.at(CONFIG_NAME, key_line(text, "lessons"), "'lessons' must be a mapping")
+    timeouts, problems = [], []
+    for name, settings in raw.items():
+        value = settings.get("timeout") if isinstance(settings, dict) else None
+        seconds = _seconds(value)
+        if seconds is None:
+            line = key_line(text, "lessons", str(name))
+            problems.append(Problem(CONFIG_NAME, line, f"lessons.{name}.timeout {_SECONDS}"))
+        else:
+            timeouts.append((f"lessons/{name}", seconds))
+    if problems:
+        raise ContentError(problems)
+    return tuple(timeouts)
+
+
+def lesson_setting_line(root: Path, lesson_path: str) -> int:
+    """The line of site.yaml that sets `lesson_path` (`lessons/<slug>/<file>.py`) under `lessons:`."""
+    text = (root / CONFIG_NAME).read_text(encoding="utf-8-sig")
+    return key_line(text, "lessons", lesson_path.removeprefix("lessons/"))

@@ -1,0 +1,85 @@
+"""Fences and `:::` blocks that markdown-it accepts but a post must not have: never closed,
+wrongly nested, or not a {solution}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Problem
+from ..model import PostSource
+from .directives import DIRECTIVE_INFO
+
+
+def fence_closed(token: Any) -> bool:
+    """Whether a fence has its closing line: markdown-it ends an unclosed one with the post
+    (or the enclosing block), so its lines are the opening line and content only."""
+    start, end = token.map or (0, 0)
+    return end - start - 2 == len(token.content.splitlines())
+
+
+def unclosed_fence(src_path: str, token: Any, line: int) -> Problem:
+    """A fence opened at `line` and never closed."""
+    fence = token.markup
+    return Problem(
+        src_path, line, f"a {fence} fence opened here is never closed: end the block with a {fence} line"
+    )
+
+
+def block_problems(post: PostSource, tokens: list[Any]) -> list[Problem]:
+    """`:::` blocks that are never closed (markdown-it ends them with the post, which would
+    fold everything after the opening line into a collapsed solution), nested without more
+    colons on the outer block, or not a {solution}."""
+    lines = post.text.splitlines()
+    problems, nesting, strays = [], [], []
+    open_blocks: list[Any] = []
+    for token in tokens:
+        if token.type == "container_solution_close":
+            open_blocks.pop()
+        if token.type == "container_unknown_open" and token.map:
+            strays.append(_stray_block(post.src_path, token))
+        if token.type != "container_solution_open" or not token.map:
+            continue
+        outer = open_blocks[-1] if open_blocks else None
+        open_blocks.append(token)
+        if outer is not None and len(token.markup) >= len(outer.markup):
+            nesting.append(_same_colons(post.src_path, token, outer))
+        elif not _closed(token, lines):
+            opening = f"{token.markup}{token.info.strip()}"
+            message = f"'{opening}' is never closed: end the block with a '{token.markup}' line"
+            problems.append(Problem(post.src_path, token.map[0] + 1, message))
+    # A wrongly nested block closes its outer one early, which leaves a stray ':::' behind.
+    return nesting + problems + ([] if nesting else strays)
+
+
+def _closed(token: Any, lines: list[str]) -> bool:
+    """Whether a solution block has its closing `:::` line."""
+    end = token.map[1]  # the line that closes the block, if one does
+    closing = lines[end].strip() if end < len(lines) else ""
+    return closing.startswith(token.markup) and set(closing) == {":"}
+
+
+def _same_colons(src_path: str, token: Any, outer: Any) -> Problem:
+    """A solution block nested in one opened with as many colons."""
+    opening = f"{token.markup}{token.info.strip()}"
+    colons = ":" * (len(token.markup) + 1)
+    message = (
+        f"cannot nest '{opening}' in a block opened with as many colons (line {outer.map[0] + 1}): "
+        f"open the outer block with more, e.g. '{colons}{{solution}}', and close it with '{colons}'"
+    )
+    return Problem(src_path, token.map[0] + 1, message)
+
+
+def _stray_block(src_path: str, token: Any) -> Problem:
+    """A `:::` line that neither opens a {solution} nor closes one."""
+    line, info = token.map[0] + 1, token.info.strip()
+    match = DIRECTIVE_INFO.match(info)
+    if match:
+        message = f"unknown directive {{{match.group(1)}}}; lessonpress knows {{solution}}"
+    elif not info:
+        message = (
+            f"'{token.markup}' closes no block: remove it, or open the block above "
+            f"with '{token.markup}{{solution}}' (write '\\{token.markup}' for literal colons)"
+        )
+    else:
+        message = f"cannot read '{token.markup}{info}': write '{token.markup}{{solution}}', or '\\{token.markup}' for literal colons"
+    return Problem(src_path, line, message)

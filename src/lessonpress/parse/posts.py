@@ -1,0 +1,138 @@
+"""Every post, parsed: front matter, document, references; and what no single post shows
+wrong (a series number used twice, or outside the outline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..store import TextMemo
+from ..errors import ContentError, Problem
+from ..load.yaml import key_line
+from ..model import Lesson, ModuleOutline, ParsedPost, PostSource
+from .blocks import block_problems
+from .front_matter import no_front_matter, parse_front_matter
+from .memo import ParseMemo
+from .nodes import DocumentReader, lesson_refs, value_refs
+
+
+def parse_posts(
+    posts: tuple[PostSource, ...],
+    lessons: dict[str, Lesson],
+    memo: ParseMemo | None = None,
+    modules: tuple[ModuleOutline, ...] = (),
+) -> list[ParsedPost]:
+    """Parse every post, collecting all problems before failing.
+
+    `modules` is site.yaml's outline: a series number outside it is a problem.
+    """
+    parsed, problems = collect_posts(posts, lessons, memo, modules)
+    if problems:
+        raise ContentError(problems)
+    return parsed
+
+
+def collect_posts(
+    posts: tuple[PostSource, ...],
+    lessons: dict[str, Lesson],
+    memo: ParseMemo | None = None,
+    modules: tuple[ModuleOutline, ...] = (),
+) -> tuple[list[ParsedPost], list[Problem]]:
+    """Parse the posts that parse; return them and the problems of the rest."""
+    memo = memo or ParseMemo(None)
+    md = None
+    parsed: list[ParsedPost] = []
+    problems: list[Problem] = []
+    for post in posts:
+        known = memo.get(post, lessons)
+        if known is not None:
+            parsed.append(known)
+            continue
+        try:
+            md = md or _new_markdown()
+            parsed.append(parse_post(md, post, lessons, memo.formulas, memo.yaml))
+            memo.put(parsed[-1])
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicate_series(parsed))
+    problems.extend(_outside_outline(parsed, modules))
+    memo.save()
+    return parsed, problems
+
+
+def _new_markdown() -> Any:
+    from .markdown import new_markdown  # markdown-it only when some post is read again
+
+    return new_markdown()
+
+
+def parse_post(
+    md: Any,
+    post: PostSource,
+    lessons: dict[str, Lesson],
+    formulas: TextMemo[str] | None = None,
+    yaml: TextMemo[Any] | None = None,
+) -> ParsedPost:
+    """Tokenize one post and resolve its front matter, directives, roles, math and headings."""
+    tokens = md.parse(post.text, {})
+    if not tokens or tokens[0].type != "front_matter":
+        raise ContentError.at(post.src_path, 1, no_front_matter(post.text))
+    meta = parse_front_matter(post.src_path, tokens[0].content, yaml)
+    if not any(t.type != "front_matter" for t in tokens):
+        raise ContentError.at(
+            post.src_path,
+            tokens[0].map[1] if tokens[0].map else 1,
+            "the post has no content after its front matter",
+        )
+    reader = DocumentReader(post, lessons, formulas)
+    document = reader.read(tokens)
+    problems = reader.problems + block_problems(post, tokens)
+    if problems:
+        raise ContentError(problems)
+    end = tokens[0].map[1] if tokens[0].map else 0
+    return ParsedPost(post, meta, document, end, lesson_refs(document), value_refs(document))
+
+
+def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:
+    seen: dict[str, ParsedPost] = {}
+    problems = []
+    for post in posts:
+        series = post.meta.series
+        if series is None:
+            continue
+        if series in seen:
+            problems.append(
+                Problem(
+                    post.source.src_path,
+                    _series_line(post),
+                    f"series number {series} is already used by {seen[series].source.src_path}",
+                )
+            )
+        else:
+            seen[series] = post
+    return problems
+
+
+def _outside_outline(posts: list[ParsedPost], modules: tuple[ModuleOutline, ...]) -> list[Problem]:
+    """Series numbers whose module is not in site.yaml's outline (when it has one)."""
+    if not modules:
+        return []
+    problems = []
+    for post in posts:
+        series = post.meta.series
+        if series is None or 1 <= int(series.split(".")[0]) <= len(modules):
+            continue
+        problems.append(
+            Problem(
+                post.source.src_path,
+                _series_line(post),
+                f"series {series} is in module {series.split('.')[0]}, but site.yaml's outline has "
+                f"modules 1 to {len(modules)}: fix the number, or add the module to 'modules' in site.yaml",
+            )
+        )
+    return problems
+
+
+def _series_line(post: ParsedPost) -> int:
+    """The file line of the post's `series:`; its front matter's YAML is lines 2 to body_line - 1."""
+    front_matter = post.source.text.splitlines()[1 : post.body_line - 1]
+    return key_line("\n".join(front_matter), "series", first_line=2)

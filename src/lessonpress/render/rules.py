@@ -1,0 +1,133 @@
+"""How each of lessonpress's own nodes is drawn: code, lesson cells, {value}s, math, solutions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
+
+from ..store import TextMemo
+from ..document import LessonRef, Math, Node, ValueRef, solution_html
+from ..model import CONTROL_CHARACTERS, CellResult, Lesson, LessonResult, lesson_name
+from ..values import value_text
+
+if TYPE_CHECKING:
+    import jinja2
+
+FigureKey = tuple[str, str, int]  # lesson path, cell name, figure number in the cell
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What drawing one post's nodes needs."""
+
+    results: dict[str, LessonResult]
+    lessons: dict[str, Lesson]
+    cell_template: jinja2.Template
+    downloads: dict[str, str]  # lesson path -> script name beside the page (ParsedPost.download_names)
+    figure_names: dict[FigureKey, str]  # the file name of each figure the post shows
+    highlights: TextMemo | None = None
+
+
+def draw_block(node: Node, drawing: Drawing) -> str | None:
+    """The HTML of a block node lessonpress draws itself, or None for CommonMark's own."""
+    if node.type in ("fence", "code_block"):
+        if isinstance(node.payload, LessonRef):
+            return render_lesson_ref(drawing, node.payload)
+        language = node.info.strip().split()[0] if node.info.strip() else ""
+        return f'<div class="code-block">{highlight(node.content, language, drawing.highlights)}</div>\n'
+    if node.type in ("math_block", "math_block_label") and isinstance(node.payload, Math):
+        return f'<div class="math-display" tabindex="0">{node.payload.mathml}</div>\n'
+    if node.type in ("container_solution_open", "container_solution_close"):
+        return solution_html(node)
+    return None
+
+
+def draw_inline(node: Node, drawing: Drawing) -> str | None:
+    """The HTML of an inline node lessonpress draws itself, or None for CommonMark's own."""
+    if isinstance(node.payload, ValueRef):
+        return f'<span class="lesson-value">{escape(value_text(node.payload, drawing.results))}</span>'
+    if isinstance(node.payload, Math):
+        return node.payload.mathml
+    return None
+
+
+def highlight(code: str, language: str, memo: TextMemo | None = None) -> str:
+    """Static syntax highlighting with Pygments (no JavaScript), remembered across builds."""
+    if memo is not None:
+        return memo.get(f"{language}\n{code}", lambda: highlight(code, language))
+    from pygments import highlight as pygments_highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language) if language else TextLexer()
+    except ClassNotFound:
+        lexer = TextLexer()
+    html = pygments_highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True))
+    return html.replace("<pre>", '<pre tabindex="0">', 1)  # a scrolling box must take keyboard focus
+
+
+def shown_cells(ref: LessonRef, result: LessonResult) -> list[CellResult]:
+    """The cells a {lesson} directive shows: the one it names (if it ran), or all of them."""
+    if ref.cell_name is None:
+        return list(result.cells)
+    cell = result.cell(ref.cell_name)
+    return [cell] if cell else []
+
+
+def render_lesson_ref(drawing: Drawing, ref: LessonRef) -> str:
+    """A cell (or whole script): highlighted code, then output, value, figures, error."""
+    cells = shown_cells(ref, drawing.results[ref.lesson_path])
+    source = drawing.lessons[ref.lesson_path]
+    code = source.source if ref.cell_name is None else source.cell(ref.cell_name).source  # type: ignore[union-attr]
+    return drawing.cell_template.render(
+        ref=ref,
+        lesson=lesson_name(ref.lesson_path),
+        download=drawing.downloads[ref.lesson_path],  # the script is published beside the page
+        cell_name=ref.cell_name,
+        code=Markup(highlight(code.strip("\n") + "\n", "python", drawing.highlights))
+        if ref.show != "output"
+        else None,
+        outputs=_outputs(cells) if ref.show != "code" else [],
+        figures=_figures(drawing, ref, cells) if ref.show != "code" else [],
+    )
+
+
+def _figures(drawing: Drawing, ref: LessonRef, cells: list[CellResult]) -> list[dict[str, Any]]:
+    figures = [
+        (drawing.figure_names[(ref.lesson_path, cell.name, number)], figure)
+        for cell in cells
+        for number, figure in enumerate(cell.figures, start=1)
+    ]
+    return [
+        {
+            "src": name,
+            "width": fig.width,
+            "height": fig.height,
+            # From the post or the figure's own labels: either may hold control characters.
+            "alt": CONTROL_CHARACTERS.sub("", _pick(ref.alts, i, fig.alt)),
+            "caption": CONTROL_CHARACTERS.sub("", _pick(ref.captions, i, "")),
+        }
+        for i, (name, fig) in enumerate(figures)
+    ]
+
+
+def _outputs(cells: list[CellResult]) -> list[dict[str, Any]]:
+    outputs = []
+    for cell in cells:
+        if cell.output:
+            outputs.append(
+                {"kind": "output", "text": cell.output.rstrip("\n"), "truncated": cell.output_truncated}
+            )
+        if cell.display is not None:
+            outputs.append({"kind": "display", "text": cell.display, "truncated": False})
+        if cell.error is not None:
+            outputs.append({"kind": "error", "text": cell.error.traceback.rstrip("\n"), "truncated": False})
+    return outputs
+
+
+def _pick(values: tuple[str, ...], index: int, default: str) -> str:
+    return values[index] if index < len(values) else default

@@ -1,0 +1,177 @@
+"""Between execute and render: did every lesson run as its cells promise, and does every
+reference of a post find what it shows (a cell that ran, figures to caption, a value)?"""
+
+from __future__ import annotations
+
+from .errors import ContentError, Problem
+from .model import CellResult, Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef, lesson_name
+from .values import format_value
+
+Ref = LessonRef | ValueRef
+
+
+def check_results(
+    posts: list[ParsedPost], lessons: dict[str, Lesson], results: dict[str, LessonResult]
+) -> None:
+    """Every lesson ran as its cells promise, and every quoted value exists."""
+    problems = result_problems(posts, lessons, results)
+    if problems:
+        raise ContentError(problems)
+
+
+def result_problems(
+    posts: list[ParsedPost], lessons: dict[str, Lesson], results: dict[str, LessonResult]
+) -> list[Problem]:
+    """The problems check_results would raise, as a list."""
+    problems: list[Problem] = []
+    for post in posts:
+        first_refs: dict[str, Ref] = {}
+        refs: list[Ref] = [*post.lesson_refs, *post.value_refs]
+        for ref in refs:
+            first_refs.setdefault(ref.lesson_path, ref)
+        for lesson_path, ref in first_refs.items():
+            problems.extend(lesson_problems(ref, lessons[lesson_path], results[lesson_path]))
+        if not any(p.path == post.source.src_path for p in problems):
+            problems.extend(_ref_problems(post, results))
+    return problems
+
+
+def lesson_problems(ref: Ref, lesson: Lesson, result: LessonResult) -> list[Problem]:
+    """Crashes, timeouts, unexpected exceptions and expected errors that did not happen,
+    reported at the post's reference to the lesson."""
+    if result.failure:
+        return [Problem(ref.post_path, ref.line, f"lesson {ref.lesson_path} {result.failure}")]
+    return [_cell_problem(lesson, cell, ref) for cell in result.cells if _misbehaved(lesson, cell)]
+
+
+def unreferenced_lesson_problems(
+    project: Project, posts: list[ParsedPost], results: dict[str, LessonResult]
+) -> list[Problem]:
+    """Lessons no post shows must still run as their cells promise (reported at the lesson)."""
+    used = {p for post in posts for p in post.lesson_paths}
+    problems = []
+    for path, result in results.items():
+        if path in used:
+            continue
+        if result.failure:
+            problems.append(Problem(path, 1, f"lesson {path} {result.failure}"))
+        lesson = project.lessons[path]
+        problems.extend(
+            _cell_problem(lesson, cell, None) for cell in result.cells if _misbehaved(lesson, cell)
+        )
+    return problems
+
+
+def _misbehaved(lesson: Lesson, cell: CellResult) -> bool:
+    """Raised when the lesson's source does not tag the cell raises-exception, or the reverse."""
+    source = lesson.cell(cell.name)
+    return (cell.error is not None) != bool(source and source.expect_error)
+
+
+def _cell_problem(lesson: Lesson, cell: CellResult, ref: Ref | None) -> Problem:
+    """One misbehaving cell as a problem: at the post's reference, or (`ref` None) at the lesson."""
+    name = lesson_name(lesson.src_path)
+    error = cell.error
+    if error is not None:
+        where = f"{error.path}:{error.line}"
+        if ref is None:
+            return Problem(
+                error.path,
+                error.line,
+                f"{error.type_name} in cell {cell.name!r}: {error.message}",
+                error.traceback,
+            )
+        return Problem(
+            ref.post_path,
+            ref.line,
+            f"lesson {name} raised {error.type_name} in cell {cell.name!r} ({where}): {error.message}",
+            detail=f"{where}: error: {error.type_name}: {error.message}\n" + error.traceback,
+        )
+    source = lesson.cell(cell.name)
+    header = source.header_line if source else 1
+    if ref is None:
+        return Problem(
+            lesson.src_path, header, f"cell {cell.name!r} is tagged raises-exception but did not raise"
+        )
+    return Problem(
+        ref.post_path,
+        ref.line,
+        f"cell {cell.name!r} of lesson {name} is tagged raises-exception but did not raise",
+        detail=f"{lesson.src_path}:{header}: error: expected an exception in cell "
+        f"{cell.name!r}; remove the tag or make the cell fail",
+    )
+
+
+def _ref_problems(post: ParsedPost, results: dict[str, LessonResult]) -> list[Problem]:
+    problems = []
+    for ref in post.lesson_refs:
+        result = results[ref.lesson_path]
+        if ref.cell_name and result.cell(ref.cell_name) is None:
+            problems.append(
+                Problem(
+                    ref.post_path,
+                    ref.line,
+                    f"cell {ref.cell_name!r} did not run (the lesson stopped before it)",
+                )
+            )
+        else:
+            problems.extend(_description_problems(ref, result))
+    for value in post.value_refs:
+        problems.extend(_value_problems(value, results[value.lesson_path]))
+    return problems
+
+
+def _description_problems(ref: LessonRef, result: LessonResult) -> list[Problem]:
+    """More :caption: or :alt: lines than the shown cells drew figures: they would be dropped."""
+    cells = [result.cell(ref.cell_name)] if ref.cell_name else list(result.cells)
+    figures = sum(len(cell.figures) for cell in cells if cell is not None)
+    shown = f"cell {ref.cell_name!r}" if ref.cell_name else "the lesson"
+    problems = []
+    for option, lines in (("caption", ref.captions), ("alt", ref.alts)):
+        if len(lines) > figures:
+            drew = f"draws {figures} figure{'s' if figures != 1 else ''}"
+            problems.append(
+                Problem(
+                    ref.post_path,
+                    ref.line,
+                    f"{len(lines)} :{option}: line{'s' if len(lines) != 1 else ''}, but {shown} of "
+                    f"{lesson_name(ref.lesson_path)} {drew}: one line per figure, in order",
+                )
+            )
+    return problems
+
+
+def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
+    """A `{value}` role that names nothing quotable, or whose format does not apply."""
+    name = lesson_name(ref.lesson_path)
+    if ref.name in result.unquotable:
+        kind = result.unquotable[ref.name]
+        message = (
+            f"{ref.name!r} in lesson {name} is a {kind}: only numbers, strings, one-element "
+            "tensors and lists of them can be quoted; assign the number you mean to a module-level variable"
+        )
+        return [Problem(ref.post_path, ref.line, message)]
+    if ref.name not in result.values:
+        return [
+            Problem(
+                ref.post_path, ref.line, f"lesson {name} has no value {ref.name!r}{_close_names(ref, result)}"
+            )
+        ]
+    try:
+        format_value(result.values[ref.name], ref.spec)
+    except (ValueError, TypeError) as exc:
+        value = result.values[ref.name]
+        return [
+            Problem(ref.post_path, ref.line, f"cannot format {ref.name} = {value!r} with {ref.spec!r}: {exc}")
+        ]
+    return []
+
+
+def _close_names(ref: ValueRef, result: LessonResult) -> str:
+    """A hint for a value name that is not there: names close to it, or what can be quoted."""
+    import difflib
+
+    close = difflib.get_close_matches(ref.name, [*result.values, *result.unquotable], n=3)
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return " (only module-level numbers, strings, one-element tensors and lists of them can be quoted)"
