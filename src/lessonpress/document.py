@@ -8,6 +8,7 @@ nothing travels in markdown-it's mutable `token.meta`.
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
@@ -117,6 +118,21 @@ class Document:
     """A post's body: its nodes in markdown-it's order, inline nodes as the children of `inline` ones."""
 
     nodes: tuple[Node, ...]
+
+    # Pickled, the nodes travel as bytes of their own and are unpickled on first use: a
+    # rebuild whose pages all come from the cache loads the parsed posts but draws none.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"packed": pickle.dumps(self.nodes, protocol=pickle.HIGHEST_PROTOCOL)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__["_packed"] = state["packed"]
+
+    def __getattr__(self, name: str) -> Any:
+        """`nodes` of a document just unpickled (only called for a name not yet set)."""
+        if name != "nodes" or "_packed" not in self.__dict__:
+            raise AttributeError(name)
+        self.__dict__["nodes"] = pickle.loads(self.__dict__.pop("_packed"))
+        return self.__dict__["nodes"]
 
     def payloads(self, kind: type[P]) -> Iterator[P]:
         """Every payload of type `kind`, in the order the post has them."""

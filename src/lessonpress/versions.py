@@ -79,6 +79,7 @@ def _sources(name: str) -> list[Path]:
     return [module] if module.is_file() else sorted((_PACKAGE / name).rglob("*.py"))
 
 
+@functools.cache  # once per process: the parse memo and the page memos both ask, on every build
 def code_key() -> str:
     """The lessonpress code itself: a change to the engine invalidates parsed and rendered pages."""
     files = sorted(_PACKAGE.rglob("*.py"))
