@@ -8,6 +8,8 @@ site, and repair the entry. A cache folder lessonpress cannot use is one warning
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import pickle
 import shutil
@@ -55,6 +57,44 @@ def _folder(path: Path) -> None:
     (path / "inside").mkdir(parents=True)
 
 
+def _garbled(found: object) -> object:
+    """`found` with the right outer types and garbage inside: every dataclass field an int,
+    every pickle held as bytes (the parsed posts) garbled in turn."""
+    if isinstance(found, dict):
+        return {key: _garbled(value) for key, value in found.items()}
+    if isinstance(found, bytes):
+        try:
+            return pickle.dumps(_garbled(pickle.loads(found)))
+        except Exception:
+            return b"5"
+    if dataclasses.is_dataclass(found) and not isinstance(found, type):
+        garbled = copy.copy(found)
+        for number, item in enumerate(dataclasses.fields(found)):
+            inner = getattr(found, item.name)
+            object.__setattr__(garbled, item.name, _garbled(inner) if number == 1 else number)
+        return garbled
+    return 5
+
+
+def _garbage_inside(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(_header(data) + pickle.dumps(_garbled(pickle.loads(data[len(_header(data)) :]))))
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _symlink_to_endless(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+# A pickle of a class in a module that does not exist (a class lessonpress no longer has).
+_GONE_CLASS = pickle.PROTO + bytes([4]) + b"\x8c\x0fno_such_module_\x94\x8c\x04Gone\x94\x93\x94)\x81\x94."
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {
     "garbage bytes": lambda path: path.write_bytes(b"\x80\xff"),
     "a pickle of the wrong type": lambda path: path.write_bytes(pickle.dumps(WRONG)),
@@ -65,6 +105,13 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "an empty file": lambda path: path.write_bytes(b""),
     "a dict with wrong value types": _wrong_values,
     "a folder": _folder,
+    "the right outer types, garbage inside": _garbage_inside,
+    "the right header, an empty body": lambda path: path.write_bytes(_header(path.read_bytes())),
+    "the right header, a class that no longer exists": lambda path: path.write_bytes(
+        _header(path.read_bytes()) + _GONE_CLASS
+    ),
+    "a FIFO": _fifo,
+    "a symlink to an endless file": _symlink_to_endless,
 }
 
 

@@ -3,10 +3,12 @@ where files belong, heading ids, math links, alt text and template messages; all
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -375,3 +377,81 @@ def test_alt_text_holds_no_control_characters(case: Built) -> None:
     alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
     assert alts == ["Plot: tit", "abc"], alts
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+
+
+# ---------------------------------------------------------------- variants (site.yaml, files that are not files)
+
+
+@pytest.mark.parametrize(
+    "language", ["x-klingon", "i-klingon", "en-US-x-twain", "de-CH-u-co-phonebk", "EN-us"]
+)
+def test_private_use_extended_and_grandfathered_language_tags_build(case: Built, language: str) -> None:
+    page = build_page(case, {"site.yaml": f"language: {language}\n"})
+    assert f'<html lang="{language}"' in page
+
+
+def test_site_yaml_variants_are_all_reported_at_their_lines(case: Built) -> None:
+    site = (
+        "title: yes\n"  # 1: a bool, not text
+        f"timeout: 1{'0' * 400}\n"  # 2: too large even for a float
+        "modules: 0\n"  # 3: not a list, though falsy
+        "lessons:\n"  # 4
+        f"  p/l.py: {{timeout: 1{'0' * 400}}}\n"  # 5
+    )
+    with edited(case, {"site.yaml": site}):
+        result = fails_safely(case, *build_args(case), code=1)
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "site.yaml:1: error: 'title' must be text, got true or false",
+        "site.yaml:3: error: 'modules' must be a list",
+        "site.yaml:2: error: 'timeout' must be a number of seconds above 0 and at most 604800 (a week)",
+        "site.yaml:5: error: lessons.p/l.py.timeout must be a number of seconds above 0 and at most 604800 (a week)",
+    ], result.stderr
+
+
+@pytest.mark.parametrize("name", ["posts/q.md", "lessons/p/q.py", "site.yaml"])
+@pytest.mark.parametrize("kind", ["a FIFO", "a device", "a folder"])
+def test_a_fifo_device_or_folder_as_a_source_file_is_a_located_error(
+    case: Built, name: str, kind: str
+) -> None:
+    path = case.root / name
+    if kind == "a FIFO":
+        os.mkfifo(path)
+    elif kind == "a device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    try:
+        fails_safely(
+            case, *build_args(case), code=1, message=f"{name}:1: error: ", timeout=QUICK, allowed=(path,)
+        )
+    finally:
+        path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
+@pytest.mark.parametrize("name", ["posts", "lessons", "templates"])
+def test_a_file_where_a_project_folder_belongs_is_a_plain_usage_error(
+    case: Built, tmp_path: Path, name: str
+) -> None:
+    world = tmp_path / "world"
+    shutil.copytree(case.world, world, symlinks=True)
+    copy = Built(world, world / case.root.name, world / case.out.name)
+    if (copy.root / name).is_dir():
+        shutil.rmtree(copy.root / name)
+    (copy.root / name).write_text("not a folder\n")
+    fails_safely(copy, *build_args(copy), code=2, message=f"{copy.root / name} is not a folder")
+
+
+def test_a_folder_named_like_a_template_is_a_located_error(case: Built) -> None:
+    folder = case.root / "templates" / "post.html"
+    folder.mkdir(parents=True)
+    try:
+        fails_safely(
+            case,
+            *build_args(case),
+            code=1,
+            message="templates/post.html:1: error: ",
+            allowed=(case.root / "templates",),
+        )
+    finally:
+        shutil.rmtree(case.root / "templates")

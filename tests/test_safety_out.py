@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -123,6 +124,19 @@ def test_a_folder_of_other_files_is_refused_and_kept(case: Built) -> None:
     assert "choose another folder" in result.stderr and "empty it yourself" in result.stderr
 
 
+def test_files_added_to_a_published_site_are_refused_and_kept(case: Built) -> None:
+    (case.out / "CNAME").write_text("example.com\n")
+    (case.out / "posts" / "notes").mkdir()
+    (case.out / "posts" / "notes" / "draft.txt").write_text("mine\n")
+    result = fails_safely(case, *build_args(case), code=2, message=f"--out {case.out} is a site lessonpress built")
+    assert "CNAME" in result.stderr and "posts/notes/" in result.stderr, result.stderr
+    for added in (case.out / "CNAME", case.out / "posts" / "notes"):
+        shutil.rmtree(added) if added.is_dir() else added.unlink()
+    edit_post(case, "A change.")
+    result = cli(*build_args(case))
+    assert result.returncode == 0, result.stderr  # what lessonpress wrote, search index included, is its own
+
+
 def test_a_relative_out_and_a_tilde_follow_the_same_rule(case: Built) -> None:
     home = case.world / "home"
     (home / ".bashrc").parent.mkdir()
@@ -227,6 +241,35 @@ def test_an_invalid_url_fails_the_build_at_its_line(case: Built, link: str) -> N
     fails_safely(case, "check", "--root", str(case.root), code=1, message=message)
 
 
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("![x](http://[fe80::1/x.png)", "http://[fe80::1/x.png"),  # markdown would mangle it into another host
+        ("[x]: http://[fe80::1/docs\n\nSee [x].", "http://[fe80::1/docs"),
+        ("See <http://[fe80::1/>.", "http://[fe80::1/"),
+        ("See [y](http://[::1]:99999/).", "Port out of range"),
+        ('See <a href="http://example.com:port/">y</a>.', "a port is a number"),
+        ('See <a href="http://exa\x01mple.com/">y</a>.', "control character"),
+        ('<div><img src="http://[::1/' + "a" * 5000 + '.png"></div>', "(5016 characters)"),
+    ],
+    ids=["markdown image", "reference definition", "autolink", "port", "port not a number", "control", "long"],
+)
+def test_every_kind_of_invalid_url_fails_the_build_at_its_line(case: Built, text: str, shown: str) -> None:
+    line = edit_post(case, text)
+    result = fails_safely(case, *build_args(case), code=1, message=f"posts/p.md:{line}: error: invalid URL")
+    assert shown in result.stderr and len(result.stderr) < 2000, result.stderr
+
+
+def test_an_invalid_url_in_a_template_is_located_in_the_template(case: Built) -> None:
+    theme = Path(__file__).resolve().parent.parent / "src/lessonpress/theme/base.html"
+    text = theme.read_text().replace("</footer>", '<a href="http://[::1/x">x</a></footer>', 1)
+    (case.root / "templates").mkdir()
+    (case.root / "templates/base.html").write_text(text)
+    line = text[: text.index("[::1/x")].count("\n") + 1
+    result = fails_safely(case, *build_args(case), code=1, message=f"templates/base.html:{line}: error: invalid URL")
+    assert result.stderr.count("error: invalid URL") == 1, "one template line: one error, not one per page"
+
+
 # 8. the environment: plain messages naming the path, exit 2, no temporary folder left
 
 
@@ -298,3 +341,32 @@ def test_a_file_name_cannot_inject_a_workflow_command(case: Built) -> None:
     assert commands[0].startswith(
         "::error file=posts/a%0A%3A%3Awarning file=x%2Cline=1%3A%3Ainjected.md,line=1::"
     ), commands
+
+
+# variants: what lies beside --out, and names the file system refuses
+
+
+@pytest.mark.parametrize("kind", ["folder", "dangling link"])
+def test_something_in_the_way_of_the_lock_file_is_an_environment_error(case: Built, kind: str) -> None:
+    lock = case.world / ".site.lock"
+    lock.unlink()
+    if kind == "folder":
+        (lock / "mine").mkdir(parents=True)
+    else:
+        lock.symlink_to(case.world / "nowhere" / "x")
+    edit_post(case, "More words.")
+    fails_safely(case, *build_args(case), code=2, message=f"{lock} is in the way")
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "/".join(["b" * 200] * 25)], ids=["long name", "long path"])
+def test_an_out_too_long_for_the_file_system_is_an_environment_error(case: Built, name: str) -> None:
+    fails_safely(case, *build_args(case, case.world / name), code=2, message="File name too long")
+
+
+def test_leftovers_of_another_out_whose_name_a_pattern_would_match_are_kept(case: Built) -> None:
+    other = case.world / ".site1.new-abc123"  # the stage of a build into site1, which may be running
+    other.mkdir()
+    (other / MARKER).write_text("a lessonpress site\n")
+    result = cli(*build_args(case, case.world / "site[1]"))
+    assert result.returncode == 0, result.stderr
+    assert (other / MARKER).is_file(), "the pattern site[1] is no reason to remove .site1.new-*"

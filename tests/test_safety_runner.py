@@ -296,3 +296,17 @@ def test_a_failure_of_the_runner_itself_is_reported_with_its_exception(tmp_path:
         "finished: lessonpress's runner failed (TypeError: 'NoneType' object is not callable)"
     )
     lesson_fails(tmp_path, lesson, message)
+
+
+@pytest.mark.parametrize(
+    "quote, shown",
+    [("{value}`l.py:big`", "big = <int of 100001 digits>"), ("{value}`l.py:large:.2e`", "large = <int of 401 digits>")],
+    ids=["too many digits for str", "too large for a float"],
+)
+def test_a_huge_int_quoted_is_a_located_error(tmp_path: Path, quote: str, shown: str) -> None:
+    case = built(tmp_path)
+    (case.root / "posts/p.md").write_text(post("P", body=f"```{{lesson}} l.py\n```\n\n{quote}\n"))
+    (case.root / "lessons/p/l.py").write_text("big = 10**100000\nlarge = 10**400\n")
+    args = ("build", "--root", str(case.root), "--out", str(case.out))
+    result = fails_safely(case, *args, code=1, message=f"posts/p.md:{POST_LINE + 3}: error: cannot format")
+    assert shown in result.stderr, result.stderr

@@ -78,7 +78,7 @@ def _build(
     execution = _execute(project, lessons_to_run(project, posts), options, progress, pool)
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, memos, execution.digests)
-    links = LinkCheck(files, project.posts, memos)  # beside Pagefind; done before the swap
+    links = LinkCheck(files, project.posts, memos, project.template_dirs)  # beside Pagefind; done before the swap
     changed = publish(
         files,
         out,
@@ -104,7 +104,7 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     renderable = [post for post in posts if not any(p.path == post.source.src_path for p in found)]
     try:  # links are checked on the posts that can be rendered
         files = render_site(project, renderable, execution.results, memos, execution.digests)
-        problems.extend(broken_links(files, project.posts))
+        problems.extend(broken_links(files, project.posts, templates=project.template_dirs))
     except ContentError as exc:
         problems.extend(exc.problems)
     problems.extend(unreferenced_lesson_problems(project, posts, execution.results))

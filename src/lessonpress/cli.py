@@ -277,11 +277,17 @@ def _stopped_by_sigterm() -> Iterator[None]:
 def _existing_root(root: Path) -> Path:
     if not root.is_dir():
         raise click.UsageError(f"--root {root} is not a folder")
-    if not (root / "posts").is_dir():
+    if not os.path.lexists(root / "posts"):
         raise click.UsageError(
             f"{root} has no posts/ folder: run lessonpress in a project folder or pass --root"
         )
+    for name in ("posts", "lessons", "templates"):  # optional but posts/; never a file
+        if os.path.lexists(root / name) and not (root / name).is_dir():
+            raise click.UsageError(f"{root / name} is not a folder: {name}/ must be a folder of {_HOLDS[name]}")
     return root
+
+
+_HOLDS = {"posts": "Markdown posts", "lessons": "lesson scripts", "templates": "Jinja templates"}
 
 
 def _summary(progress: Any, quiet: bool) -> None:

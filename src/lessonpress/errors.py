@@ -61,6 +61,8 @@ _ENVIRONMENT_HINTS = {
     errno.EACCES: "lessonpress may not write there: check the folder's permissions, or choose another --out",
     errno.EPERM: "lessonpress may not write there: check the folder's permissions, or choose another --out",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENAMETOOLONG: "the path or one of its names is longer than the file system allows: choose a shorter one",
+    errno.ELOOP: "the path leads through a loop of symbolic links",
 }
 
 

@@ -15,16 +15,20 @@ import os
 import pickle
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 CACHE_DIR = ".lessonpress-cache"
-CACHE_FORMAT = "4"  # bump when the header or an entry's shape (execute.cache._Entry, memos._Page) changes
-# The first bytes of every cache file: a file without them (garbage, a stray copy, an older
-# format) is a miss before anything is unpickled.
-_HEADER = f"lessonpress cache {CACHE_FORMAT}\n".encode()
+CACHE_FORMAT = "5"  # bump when the header or an entry's shape (execute.cache._Entry, memos._Page) changes
+# The first bytes of every cache file, then the sha256 of the pickle after them and a newline:
+# a file without them (garbage, a stray copy, an older format) or whose pickle is not the one
+# lessonpress wrote (truncated, edited, a well-typed object with garbage inside) is a miss
+# before anything is unpickled.
+_HEADER = f"lessonpress cache {CACHE_FORMAT} sha256=".encode()
+_CHECKED = len(_HEADER) + 64 + 1  # the header, the hex digest, the newline
 _SUFFIX = ".pickle"
 # The folders of the stores that keep one entry per key (Store.sub): open_cache() repairs them.
 FOLDERS = ("lessons", "pages", "templates")
@@ -146,11 +150,11 @@ def load(path: Path | None, kind: type[T], values: Types = object) -> T | None:
     what lessonpress did not write, not an attacker: unpickling runs code, so the cache
     folder is trusted like the lessons are (see README).
     """
-    if path is None:
+    body = _checked_body(read_entry(path)) if path is not None else None
+    if body is None:
         return None
     try:
-        data = path.read_bytes()
-        found = pickle.loads(data[len(_HEADER) :]) if data.startswith(_HEADER) else None
+        found = pickle.loads(body)
     except Exception:  # a damaged pickle can raise nearly anything, and is only a miss
         return None
     if not isinstance(found, kind):
@@ -170,7 +174,34 @@ def save(path: Path | None, value: object) -> None:
     with contextlib.suppress(OSError):
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)  # a damaged entry: a folder where the file belongs
-        write_atomic(path, _HEADER + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(path, _HEADER + sha256(body).encode() + b"\n" + body)
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The bytes of the regular file at `path`, or None: missing, unreadable, or anything but a
+    file (a symlink, which may lead to /dev/zero, a FIFO, which would block, a folder)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _checked_body(data: bytes | None) -> bytes | None:
+    """The pickle after the header, if the header is there and the pickle's digest matches it."""
+    if data is None or not data.startswith(_HEADER) or data[_CHECKED - 1 : _CHECKED] != b"\n":
+        return None
+    body = data[_CHECKED:]
+    return body if data[len(_HEADER) : _CHECKED - 1] == sha256(body).encode() else None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -3,6 +3,8 @@ reference of a post find what it shows (a cell that ran, figures to caption, a v
 
 from __future__ import annotations
 
+import math
+
 from .errors import ContentError, Problem
 from .model import CellResult, Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef, lesson_name
 from .values import format_value
@@ -159,12 +161,30 @@ def _value_problems(ref: ValueRef, result: LessonResult) -> list[Problem]:
         ]
     try:
         format_value(result.values[ref.name], ref.spec)
-    except (ValueError, TypeError) as exc:
-        value = result.values[ref.name]
-        return [
-            Problem(ref.post_path, ref.line, f"cannot format {ref.name} = {value!r} with {ref.spec!r}: {exc}")
-        ]
+    except (ValueError, TypeError, ArithmeticError) as exc:  # (an int too large for a float)
+        shown = _shown(result.values[ref.name])
+        return [Problem(ref.post_path, ref.line, f"cannot format {ref.name} = {shown} with {ref.spec!r}: {exc}")]
     return []
+
+
+def _shown(value: object) -> str:
+    """The value for a message, short; an int too long to print (10**100000) by its size."""
+    try:
+        text = repr(value)
+    except ValueError:  # more digits than str() may convert
+        assert isinstance(value, int)
+        return f"<int of {_digits(value)} digits>"
+    if len(text) <= 200:
+        return text
+    return f"<int of {_digits(value)} digits>" if isinstance(value, int) else f"<{type(value).__name__} of {len(text)} characters>"
+
+
+def _digits(number: int) -> int:
+    """How many decimal digits `number` has, without converting it to a string."""
+    digits = max(1, int((abs(number).bit_length() - 1) * math.log10(2)))
+    while abs(number) >= 10**digits:
+        digits += 1
+    return digits
 
 
 def _close_names(ref: ValueRef, result: LessonResult) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +11,8 @@ from typing import Any, TypeVar
 
 from ..errors import ContentError, Problem
 from ..model import MAX_TIMEOUT, ModuleOutline, SiteConfig
-from .yaml import TEXT, YamlError, YamlMemo, key_line, load_yaml, value_kind
+from .files import read_text
+from .yaml import YamlError, YamlMemo, is_text, key_line, load_yaml, value_kind
 
 CONFIG_NAME = "site.yaml"
 _KNOWN_KEYS = {
@@ -25,10 +28,14 @@ _KNOWN_KEYS = {
 T = TypeVar("T")
 
 
-def load_config(root: Path, yaml_memo: YamlMemo | None = None) -> SiteConfig:
-    """Load `root/site.yaml`, or defaults when there is none."""
+def load_config(root: Path, yaml_memo: YamlMemo | None = None, lessons: set[str] | None = None) -> SiteConfig:
+    """Load `root/site.yaml`, or defaults when there is none; every problem at once.
+
+    `lessons` are the project's lesson files (`lessons/<slug>/<file>.py`): a setting under
+    `lessons:` for another is a problem (a typo would be ignored).
+    """
     path = root / CONFIG_NAME
-    if not path.is_file():
+    if not os.path.lexists(path):
         return SiteConfig()
     text, data = _read_yaml(path, yaml_memo)
     known = ", ".join(sorted(_KNOWN_KEYS))
@@ -47,13 +54,21 @@ def load_config(root: Path, yaml_memo: YamlMemo | None = None) -> SiteConfig:
         description=setting("", lambda: _text(data, "description", "", text)),
         base_url=setting("/", lambda: _base_url(_text(data, "base_url", "/", text), text)),
         language=setting("en", lambda: _language(data, text)),
-        modules=setting((), lambda: _modules(data.get("modules") or [], text)),
+        modules=setting((), lambda: _modules(_given(data, "modules", []), text)),
         timeout=setting(SiteConfig.timeout, lambda: _number(data, "timeout", SiteConfig.timeout, text)),
-        lesson_timeouts=setting((), lambda: _lesson_timeouts(data.get("lessons") or {}, text)),
+        lesson_timeouts=setting((), lambda: _lesson_timeouts(_given(data, "lessons", {}), text)),
     )
+    if lessons is not None and not problems:  # a typo'd lesson matters once the settings are sound
+        problems += _unknown_lessons(_given(data, "lessons", {}), lessons, text)
     if problems:
         raise ContentError(problems)
     return config
+
+
+def _given(data: dict[str, Any], key: str, default: Any) -> Any:
+    """The value of `key`, or `default` if it is missing or empty (`modules:`): not if it is 0 or false."""
+    value = data.get(key)
+    return default if value is None else value
 
 
 def _checked(problems: list[Problem], default: T, read: Callable[[], T]) -> T:
@@ -67,14 +82,12 @@ def _checked(problems: list[Problem], default: T, read: Callable[[], T]) -> T:
 
 def _read_yaml(path: Path, memo: YamlMemo | None) -> tuple[str, dict[str, Any]]:
     """site.yaml's text (for the lines of problems) and its settings."""
+    text = read_text(path, CONFIG_NAME)  # a folder, a FIFO, bytes that are not UTF-8: located errors
     try:
-        text = path.read_text(encoding="utf-8-sig")
         data = load_yaml(text, memo)
     except YamlError as exc:
         line = exc.line + 1 if exc.line is not None else 1
         raise ContentError.at(CONFIG_NAME, line, f"invalid YAML: {exc.describe(1)}") from None
-    except UnicodeDecodeError as exc:
-        raise ContentError.at(CONFIG_NAME, 1, f"not UTF-8 text: {exc.reason}") from None
     if data is None:
         return text, {}
     if not isinstance(data, dict):
@@ -86,16 +99,30 @@ def _text(data: dict[str, Any], key: str, default: str, text: str) -> str:
     value = data.get(key, default)
     if value is None:
         return default
-    if not isinstance(value, TEXT):
-        raise ContentError.at(CONFIG_NAME, key_line(text, key), f"{key!r} must be text")
+    if not is_text(value):
+        raise ContentError.at(CONFIG_NAME, key_line(text, key), f"{key!r} must be text, got {value_kind(value)}")
     return str(value).strip()
 
 
-# BCP 47's well-formed tags without extensions: a language (2-3 or 5-8 letters), then an
-# optional script, region and variants (en, pt-BR, zh-Hant-TW, sr-Latn-RS-1996).
+# BCP 47's well-formed tags (RFC 5646, section 2.1): a language (2-3 letters with up to three
+# extended subtags, or 4-8 letters), then an optional script, region, variants, extensions
+# and private use (en, pt-BR, zh-Hant-TW, sr-Latn-RS-1996, de-CH-u-co-phonebk, en-x-twain);
+# a private-use tag alone (x-klingon); or one of the grandfathered tags (i-klingon).
+_PRIVATE_USE = r"x(?:-[A-Za-z0-9]{1,8})+"
 _LANGUAGE_TAG = re.compile(
-    r"(?:[A-Za-z]{2,3}|[A-Za-z]{5,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
     r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*"
+    rf"(?:-{_PRIVATE_USE})?|{_PRIVATE_USE}",
+    re.IGNORECASE,
+)
+_GRANDFATHERED = frozenset(
+    {
+        "en-gb-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux",
+        "i-mingo", "i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-be-fr", "sgn-be-nl",
+        "sgn-ch-de", "art-lojban", "cel-gaulish", "no-bok", "no-nyn", "zh-guoyu", "zh-hakka", "zh-min",
+        "zh-min-nan", "zh-xiang",
+    }
 )
 _MAX_LANGUAGE_TAG = 35  # characters: RFC 5646's advice; Pagefind fails on 41
 
@@ -103,7 +130,9 @@ _MAX_LANGUAGE_TAG = 35  # characters: RFC 5646's advice; Pagefind fails on 41
 def _language(data: dict[str, Any], text: str) -> str:
     """`language`: the pages' `lang`, and the name of Pagefind's index files (`../x` broke them)."""
     language = _text(data, "language", "en", text)
-    if len(language) <= _MAX_LANGUAGE_TAG and _LANGUAGE_TAG.fullmatch(language):
+    if len(language) <= _MAX_LANGUAGE_TAG and (
+        _LANGUAGE_TAG.fullmatch(language) or language.casefold() in _GRANDFATHERED
+    ):
         return language
     raise ContentError.at(
         CONFIG_NAME,
@@ -128,7 +157,7 @@ def _seconds(value: Any) -> float | None:
         return None
     try:
         seconds = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number; an integer too large for a float
         return None
     return seconds if 0 < seconds <= MAX_TIMEOUT else None  # also refuses nan
 
@@ -202,9 +231,9 @@ def _module_problems(number: int, item: Any, text: str) -> list[Problem]:
     problems += [
         problem(f": {key!r} must be text, got {value_kind(item[key])}", key)
         for key in ("title", "goal")
-        if not isinstance(item.get(key), (*TEXT, type(None)))
+        if item.get(key) is not None and not is_text(item[key])
     ]
-    posts = item.get("posts") or []
+    posts = [] if item.get("posts") is None else item["posts"]
     if not isinstance(posts, list):
         return [
             *problems,
@@ -213,7 +242,7 @@ def _module_problems(number: int, item: Any, text: str) -> list[Problem]:
     return problems + [
         problem(f": each of 'posts' must be a post title (text), got {value_kind(title)}", "posts", index)
         for index, title in enumerate(posts)
-        if not isinstance(title, TEXT)
+        if not is_text(title)
     ]
 
 
@@ -235,7 +264,20 @@ def _lesson_timeouts(raw: Any, text: str) -> tuple[tuple[str, float], ...]:
     return tuple(timeouts)
 
 
-def lesson_setting_line(root: Path, lesson_path: str) -> int:
-    """The line of site.yaml that sets `lesson_path` (`lessons/<slug>/<file>.py`) under `lessons:`."""
-    text = (root / CONFIG_NAME).read_text(encoding="utf-8-sig")
-    return key_line(text, "lessons", lesson_path.removeprefix("lessons/"))
+def _unknown_lessons(raw: Any, known: set[str], text: str) -> list[Problem]:
+    """Entries of `lessons:` that name no lesson file in `known`, each at its line."""
+    problems = []
+    for name in raw if isinstance(raw, dict) else ():
+        lesson_path = f"lessons/{name}"
+        if lesson_path in known:
+            continue
+        folder = posixpath.dirname(lesson_path)
+        siblings = sorted(p.rsplit("/", 1)[-1] for p in known if posixpath.dirname(p) == folder)
+        hint = (
+            f"; {folder}/ has: {', '.join(siblings)}"
+            if siblings
+            else "; name a lesson as <slug>/<file>.py, its path under lessons/"
+        )
+        line = key_line(text, "lessons", str(name))
+        problems.append(Problem(CONFIG_NAME, line, f"lessons.{name}: there is no lesson {lesson_path}{hint}"))
+    return problems

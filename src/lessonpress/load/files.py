@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from ..errors import ContentError, Problem
@@ -15,7 +16,7 @@ def read_text(path: Path, src_path: str) -> str:
     from a script: otherwise a post's front matter would not be found.
     """
     try:
-        data = path.read_bytes()
+        data = _read_file(path, src_path)
     except OSError as exc:  # a broken link, no permission: the author can fix it, it is no bug
         raise ContentError.at(src_path, 1, _unreadable(path, exc)) from None
     try:
@@ -25,6 +26,24 @@ def read_text(path: Path, src_path: str) -> str:
         raise ContentError.at(
             src_path, line, f"file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
         ) from None
+
+
+_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket"}
+
+
+def _read_file(path: Path, src_path: str) -> bytes:
+    """The bytes of the regular file at `path` (a link followed): a folder, a FIFO (which
+    would block the build forever) or a device (/dev/zero, endless) is a located error."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "a device")
+            raise ContentError.at(src_path, 1, f"{src_path} is {kind}, not a file: replace it with a text file")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(fd)
 
 
 def _unreadable(path: Path, exc: OSError) -> str:

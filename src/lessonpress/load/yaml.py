@@ -21,6 +21,11 @@ MAX_ALIAS_VALUES = 10_000
 TEXT = (str, int, float)  # what YAML gives for a line of text (`title: 1984` is a number)
 
 
+def is_text(value: Any) -> bool:
+    """A YAML value that is a line of text: a string or a number, never true or false."""
+    return isinstance(value, TEXT) and not isinstance(value, bool)
+
+
 class YamlError(Exception):
     """Text that is not valid YAML: `line` (0-based, None if unknown) and what is wrong;
     `earlier` is the 0-based line of the first occurrence of a duplicate key."""
@@ -109,6 +114,8 @@ def _child(node: Any, key: str | int) -> tuple[Any, int]:
 
 def value_kind(value: Any) -> str:
     """What a YAML value is, in words (never the value: an alias can make it huge)."""
+    if isinstance(value, bool):  # an int to Python, but `yes` or `true` to the author
+        return "true or false"
     if isinstance(value, TEXT):
         return "text"
     kinds = {list: "a list", dict: "a mapping", type(None): "nothing", dt.date: "a date"}

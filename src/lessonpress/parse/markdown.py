@@ -15,6 +15,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from ..document import SOLUTION, solution_html
+from ..text import url_problem
 
 
 def new_markdown() -> MarkdownIt:
@@ -39,6 +40,10 @@ def new_markdown() -> MarkdownIt:
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
     # Any other `:::` line (`:::{note}`, or a `:::` that closes nothing): parse reports it.
     container_plugin(md, "unknown", validate=lambda params, *args: not _is_solution(params))
+    normalize = md.normalizeLink
+    # A link that is no URL stays as written (normalizing mangles `http://[fe80::1/docs` into
+    # a URL of another host), so that the link check reports it at its line.
+    md.normalizeLink = lambda url: url if url_problem(url) else normalize(url)  # type: ignore[method-assign]
     return md
 
 

@@ -3,6 +3,7 @@ and kept between builds, and every template problem reported at its file and lin
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,12 +67,28 @@ def _utf8_loader(dirs: tuple[Path, ...]) -> jinja2.BaseLoader:
         def get_source(
             self, environment: jinja2.Environment, template: str
         ) -> tuple[str, str, Callable[[], bool]]:
+            _refuse_non_file(dirs, template)
             try:
                 return super().get_source(environment, template)
             except UnicodeDecodeError:
                 raise _not_utf8(dirs, template) from None
 
     return Utf8Loader([str(d) for d in dirs])
+
+
+def _refuse_non_file(dirs: tuple[Path, ...], template: str) -> None:
+    """A folder, FIFO or device where the project's template belongs is an error at its path:
+    Jinja would pass it by and quietly use the default theme's."""
+    import jinja2
+
+    for folder in dirs:
+        path = folder / template
+        if os.path.lexists(path) and not path.is_file():
+            where = _template_path(str(path), template)
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            raise jinja2.TemplateError(f"{where} is {kind}: a template must be a text file")
+        if path.is_file():
+            return
 
 
 def _not_utf8(dirs: tuple[Path, ...], template: str) -> Exception:

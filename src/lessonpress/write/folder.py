@@ -23,6 +23,11 @@ MARKER_TEXT = (
     b"keep no other files here. lessonpress replaces only folders that hold this file.\n"
 )
 
+# Where the marker's list of what lessonpress wrote starts, and the folders of a site it
+# owns whole (Pagefind's index changes its file names with every update, also under serve).
+_LISTING = b"\nFiles it wrote (besides pagefind/):\n"
+_OWN_FOLDERS = ("pagefind/",)
+
 # The author's work (and lessonpress's cache): never a place to publish into.
 _SOURCE_FOLDERS = ("posts", "lessons", "templates", ".lessonpress-cache", ".git")
 
@@ -72,11 +77,55 @@ def check_replaceable(target: Path) -> None:
                 + ("" if folder == target else f": {folder} is a file")
                 + "; choose a folder for the site, such as site/"
             )
-    if not target.is_dir() or is_site(target):
+    if not target.is_dir():
+        return
+    if is_site(target):
+        foreign = foreign_files(target)
+        if foreign:
+            raise UsageError(_added(target, foreign))
         return
     entries = sorted(os.listdir(target))
     if entries:
         raise UsageError(_not_ours(target, entries))
+
+
+def marker_text(dest_paths: list[str]) -> bytes:
+    """The marker of a site holding `dest_paths` (besides its search index): the list of
+    what lessonpress wrote, so that a file someone added later is never replaced unseen."""
+    listed = sorted(path for path in dest_paths if not path.startswith(_OWN_FOLDERS))
+    return MARKER_TEXT + _LISTING + "".join(f"{path}\n" for path in listed).encode()
+
+
+def foreign_files(site: Path) -> list[str]:
+    """What is in a marked site that lessonpress did not write there (a CNAME added by hand):
+    files and folders its marker does not list, outside the search index lessonpress owns."""
+    listing = (site / SITE_MARKER).read_bytes().partition(_LISTING)[2]
+    if not listing:
+        return []  # a scratch folder's mark lists nothing
+    wrote = set(listing.decode(errors="replace").splitlines())
+    folders = {path.rsplit("/", 1)[0] for path in wrote if "/" in path}
+    folders |= {f.rsplit("/", i)[0] for f in folders for i in range(1, f.count("/") + 1)}
+    foreign = []
+    for dirpath, dirnames, filenames in os.walk(site):
+        here = Path(dirpath).relative_to(site).as_posix()
+        prefix = "" if here == "." else here + "/"
+        for name in sorted(dirnames):
+            if (prefix + name) not in folders and (prefix or name + "/" not in _OWN_FOLDERS):
+                foreign.append(prefix + name + "/")
+        dirnames[:] = [d for d in dirnames if prefix + d in folders]
+        foreign += [
+            prefix + f for f in sorted(filenames) if prefix + f not in wrote and prefix + f != SITE_MARKER
+        ]
+    return foreign
+
+
+def _added(target: Path, foreign: list[str]) -> str:
+    shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+    return (
+        f"--out {target} is a site lessonpress built, but someone added {shown} to it, and "
+        "publishing replaces the whole folder: move what you added elsewhere (lessonpress "
+        "publishes only what it builds), or choose another folder for --out"
+    )
 
 
 def _not_ours(target: Path, entries: list[str]) -> str:
@@ -111,19 +160,20 @@ def remove_ours(folder: Path) -> None:
             folder.rmdir()  # only if empty
 
 
-def scratch(parent: Path, prefix: str, previous: Path | None = None) -> Path:
-    """A new temporary folder in `parent`, marked at once, so that only lessonpress's own
-    folders are ever removed as leftovers. The marker is linked from `previous` (a site)
-    where it is the same, so that it keeps its mtime like every unchanged file."""
+def scratch(parent: Path, prefix: str, previous: Path | None = None, marker: bytes = MARKER_TEXT) -> Path:
+    """A new temporary folder in `parent`, marked at once (with `marker`), so that only
+    lessonpress's own folders are ever removed as leftovers. The marker is linked from
+    `previous` (a site) where it is the same, so that it keeps its mtime like every
+    unchanged file."""
     try:
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError as exc:  # name the folder that refused, not the random name it refused
         raise OSError(exc.errno, exc.strerror, str(parent)) from None
     try:
-        if previous is not None and is_site(previous) and same_content(previous / SITE_MARKER, MARKER_TEXT):
+        if previous is not None and is_site(previous) and same_content(previous / SITE_MARKER, marker):
             os.link(previous / SITE_MARKER, folder / SITE_MARKER)
         else:
-            write_file(folder / SITE_MARKER, MARKER_TEXT)
+            write_file(folder / SITE_MARKER, marker)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # just made: certainly ours
         raise

@@ -8,12 +8,14 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..errors import ContentError, Problem
 from ..memos import PageCache
 from ..model import OutputFile, PostSource
 from ..store import digest
+from ..text import shown_url, url_problem
 
 _TAG = re.compile(r"<(a|link|img|script|source)\b([^>]*)>|\sid=\"([^\"]*)\"", re.IGNORECASE)
 _ATTR = re.compile(r"\s(href|src)=\"([^\"]*)\"", re.IGNORECASE)
@@ -55,11 +57,12 @@ def check_links(
     files: list[OutputFile],
     posts: tuple[PostSource, ...] = (),
     scanner: Callable[[bytes], Links] | None = None,
+    templates: tuple[Path, ...] = (),
 ) -> LinkReport:
     """Every link in the site's pages that is not a valid URL, or points to nothing in the site.
 
     `scanner` finds a page's links and ids (pass a memoized `scan_page` to rescan only the
-    pages that changed).
+    pages that changed). A link no post holds is looked for in `templates` (folders).
     """
     scanner = scanner or scan_page
     by_path = {f.dest_path: f for f in files}
@@ -69,33 +72,29 @@ def check_links(
         for link in dict.fromkeys(scan.links):
             parts = _split(link)
             if isinstance(parts, str):
-                invalid.append(_locate(page, link, "invalid URL", parts, posts))
+                invalid.append(_locate(page, link, "invalid URL", parts, posts, templates))
                 continue
             missing = "" if page == "404.html" else _missing(page, link, parts, by_path, scans)
             if missing:  # (404.html is served at any URL: its links are absolute on purpose)
-                broken.append(_locate(page, link, "broken link", missing, posts))
-    return LinkReport(tuple(invalid), tuple(broken))
+                broken.append(_locate(page, link, "broken link", missing, posts, templates))
+    return LinkReport(tuple(dict.fromkeys(invalid)), tuple(dict.fromkeys(broken)))  # a template: once
 
 
 def broken_links(
     files: list[OutputFile],
     posts: tuple[PostSource, ...] = (),
     scanner: Callable[[bytes], Links] | None = None,
+    templates: tuple[Path, ...] = (),
 ) -> list[Problem]:
     """Every link check_links finds, invalid or broken, as one list (what `check` reports)."""
-    report = check_links(files, posts, scanner)
+    report = check_links(files, posts, scanner, templates)
     return [*report.invalid, *report.broken]
 
 
 def _split(link: str) -> SplitResult | str:
     """The link's parts, or why it is not a URL."""
-    try:
-        return urlsplit(link)
-    except ValueError as exc:  # "Invalid IPv6 URL", a bracketed host that is no address
-        return (
-            f"{link} ({exc}); write a valid URL, with [ and ] only around an IPv6 address "
-            "(elsewhere as %5B and %5D)"
-        )
+    problem = url_problem(link)
+    return f"{shown_url(link)} ({problem})" if problem else urlsplit(link)
 
 
 def _missing(
@@ -126,15 +125,36 @@ def _missing(
     return ""
 
 
-def _locate(page: str, link: str, kind: str, message: str, posts: tuple[PostSource, ...]) -> Problem:
-    """Blame the post whose source contains the link, at that line, when there is one."""
-    for post in posts:
-        if page == f"posts/{post.slug}/index.html":
-            for number, line in enumerate(post.text.splitlines(), start=1):
-                if link in line:
-                    return Problem(post.src_path, number, f"{kind}: {message}")
-            return Problem(post.src_path, 1, f"{kind} in the rendered page: {message}")
+def _locate(
+    page: str, link: str, kind: str, message: str, posts: tuple[PostSource, ...], templates: tuple[Path, ...]
+) -> Problem:
+    """Blame the post whose source contains the link, at that line, or else the template that does."""
+    post = next((p for p in posts if page == f"posts/{p.slug}/index.html"), None)
+    if post is not None:
+        for number, line in enumerate(post.text.splitlines(), start=1):
+            if link in line:
+                return Problem(post.src_path, number, f"{kind}: {message}")
+    found = _in_templates(link, templates)
+    if found is not None:
+        return Problem(found[0], found[1], f"{kind}: {message}")
+    if post is not None:
+        return Problem(post.src_path, 1, f"{kind} in the rendered page: {message}")
     return Problem(f"templates (page {page})", 1, f"{kind}: {message}")
+
+
+def _in_templates(link: str, folders: tuple[Path, ...]) -> tuple[str, int] | None:
+    """The template (`templates/NAME`) and line that hold `link`, as written or escaped."""
+    forms = {link, html.escape(link), html.escape(link, quote=False)}
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".html", ".xml")):
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            for number, line in enumerate(lines, start=1):
+                if any(form in line for form in forms):
+                    return f"templates/{path.relative_to(folder).as_posix()}", number
+    return None
 
 
 class LinkCheck:
@@ -147,8 +167,14 @@ class LinkCheck:
     a no-change rebuild included.
     """
 
-    def __init__(self, files: list[OutputFile], posts: tuple[PostSource, ...], memos: PageCache) -> None:
-        self._files, self._posts, self._memos = files, posts, memos
+    def __init__(
+        self,
+        files: list[OutputFile],
+        posts: tuple[PostSource, ...],
+        memos: PageCache,
+        templates: tuple[Path, ...] = (),
+    ) -> None:
+        self._files, self._posts, self._memos, self._templates = files, posts, memos, templates
         self._report = LinkReport()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -164,7 +190,9 @@ class LinkCheck:
 
     def _check(self) -> LinkReport:
         scans = self._memos.link_scans
-        report = check_links(self._files, self._posts, lambda data: scans.get(data, scan_page))
+        report = check_links(
+            self._files, self._posts, lambda data: scans.get(data, scan_page), self._templates
+        )
         scans.save()
         return report
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import BusyError
+from ..errors import BusyError, UsageError
 
 
 @contextmanager
@@ -16,7 +16,14 @@ def build_lock(out: Path, wait: bool = True, on_wait=None) -> Iterator[None]:  #
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "a+") as handle:
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 (closed below)
+    except (IsADirectoryError, FileNotFoundError) as exc:  # a folder, or a link to nowhere
+        raise UsageError(
+            f"{lock_path} is in the way of lessonpress's lock file for --out {out} ({exc.strerror}): "
+            "remove it, or choose another --out"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..model import OutputFile
-from .folder import check_replaceable, is_site, remove_ours, resolve_out, same_content, scratch, write_file
+from .folder import (
+    check_replaceable,
+    is_site,
+    marker_text,
+    remove_ours,
+    resolve_out,
+    same_content,
+    scratch,
+    write_file,
+)
 from .search import SEARCH_DIR, SearchIndexer, clear_stale, is_stale, lean_page
 
 _RENAME_EXCHANGE = 2
@@ -45,9 +55,9 @@ def publish(
     out = resolve_out(out)
     check_replaceable(out)  # again, under the lock: the folder may have changed since the build began
     out.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in out.parent.glob(f".{out.name}.new-*"):  # from a build that was killed
+    for leftover in out.parent.glob(f".{glob.escape(out.name)}.new-*"):  # from a build that was killed
         remove_ours(leftover)
-    stage = scratch(out.parent, f".{out.name}.new-", previous=out)
+    stage = scratch(out.parent, f".{out.name}.new-", out, marker_text([f.dest_path for f in files]))
     indexer = None
     try:
         # Pages are compared with the old site once, for the index and for assembling.
