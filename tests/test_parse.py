@@ -181,7 +181,7 @@ def test_directive_may_reach_other_lesson_folders_inside_lessons() -> None:
             "':::' closes no block: remove it, or open the block above with ':::{solution}'",
         ),
         ("Text.\n:::", 6, "':::' closes no block"),
-        (":::{note}\nA note.\n:::", 5, "unknown directive {note}; lessonpress knows {solution}"),
+        (":::{notee}\nA note.\n:::", 5, "unknown directive {notee}; known: {solution}, {note}, {tip}"),
         (":::note\nA note.\n:::", 5, "cannot read ':::note': write ':::{solution}'"),
     ],
 )
@@ -233,8 +233,8 @@ def test_nested_solution_with_more_colons_outside_renders_nested() -> None:
     text = "---\ntitle: T\n---\n\n::::{solution}\n:::{solution} Hint\nInner.\n:::\nOuter.\n::::\n"
     parse(text)
     html = render(text)
-    assert html.count("<details") == 2 and html.index("Inner") < html.index("Outer") < html.rindex(
-        "</details>"
+    assert html.count('<section class="solution"') == 2 and html.index("Inner") < html.index("Outer") < html.rindex(
+        "</section>"
     )
     assert ":::" not in html
 

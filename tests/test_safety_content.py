@@ -116,7 +116,7 @@ def test_every_site_yaml_problem_is_reported_at_once_with_its_line(case: Built) 
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert errors == [
         "site.yaml:3: error: unknown setting 'colour'; known: author, base_url, description, language, "
-        "lessons, modules, timeout, title",
+        "lessons, modules, solutions, timeout, title",
         "site.yaml:2: error: 'language' must be a language tag such as en, pt-BR or zh-Hant-TW (BCP 47), "
         "got '../x'",
         "site.yaml:5: error: module 1: 'title' must be text, got a list",

@@ -13,10 +13,10 @@ from .errors import ContentError, Problem
 from .execute import Execution, Progress, RunOptions, WorkerPool, execute, lessons_to_run, timeouts
 from .load import load_project
 from .memos import PageCache
-from .model import Lesson, Project
+from .model import Lesson, ParsedPost, Project
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
-from .validate import check_results, result_problems, unreferenced_lesson_problems
+from .validate import check_results, draft_link_problems, result_problems, unreferenced_lesson_problems
 from .write import build_lock, check_output_folder, lean_page, publish, update_search_index
 from .write.links import LinkCheck, Links, broken_links
 
@@ -48,18 +48,20 @@ def build(
     on_wait=None,  # type: ignore[no-untyped-def]
     pool: WorkerPool | None = None,
     defer_search: bool = False,
+    drafts: bool = False,
 ) -> BuildReport:
     """Build the site in `root` into `out`; on any content error, `out` is left as it was.
 
     `pool` lends warm lesson workers that outlive this build (as `serve` does). With
     `defer_search`, the pages are published without waiting for a new search index;
-    update_search() makes it afterwards.
+    update_search() makes it afterwards. With `drafts` (as `serve` builds), posts marked
+    `draft: true` are published too; otherwise they are left out, and a link to one is an error.
     """
     check_output_folder(root, out)
     # The whole build holds the lock, not only publishing: a second build that found its
     # results cached could otherwise publish first and then be overwritten by an older one.
     with build_lock(out, on_wait=on_wait):
-        return _build(root, out, options, progress, pool, defer_search)
+        return _build(root, out, options, progress, pool, defer_search, drafts)
 
 
 def _build(
@@ -69,12 +71,14 @@ def _build(
     progress: Progress | None,
     pool: WorkerPool | None,
     defer_search: bool,
+    drafts: bool,
 ) -> BuildReport:
     memos = PageCache(root, options.use_cache, link_type=Links)
     project = load_project(root, memos.yaml)
-    posts = parse_posts(
+    parsed = parse_posts(
         project.posts, project.lessons, _parse_memo(options, memos, root), project.config.modules
     )
+    posts = parsed if drafts else _published(parsed)
     execution = _execute(project, lessons_to_run(project, posts), options, progress, pool)
     check_results(posts, project.lessons, execution.results)
     files = render_site(project, posts, execution.results, memos, execution.digests)
@@ -108,7 +112,16 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     except ContentError as exc:
         problems.extend(exc.problems)
     problems.extend(unreferenced_lesson_problems(project, posts, execution.results))
+    problems.extend(draft_link_problems(posts))
     return CheckReport(len(posts), execution, tuple(problems))
+
+
+def _published(posts: list[ParsedPost]) -> list[ParsedPost]:
+    """The posts `build` publishes: not the drafts, to which no published post may link."""
+    problems = draft_link_problems(posts)
+    if problems:
+        raise ContentError(problems)
+    return [post for post in posts if not post.meta.draft]
 
 
 def update_search(out: Path) -> bool:

@@ -246,7 +246,8 @@ def serve(
 
     def build_once() -> None:
         # The browser reloads as soon as the pages are out; search catches up right after.
-        run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True)
+        # Drafts too, each under a banner: `build` leaves them out.
+        run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True, drafts=True)
 
     with _stopped_by_sigterm():
         pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once

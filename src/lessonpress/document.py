@@ -69,7 +69,17 @@ class Heading:
     parts: tuple[TextPart, ...]
 
 
-Payload = LessonRef | ValueRef | Math | Heading | None
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote's number on the page (1, 2, ... in the order of first reference) on a
+    reference to it, its definition or a back-link; `reference` counts a footnote's
+    references from 0 (a back-link goes back to the reference it counts)."""
+
+    number: int
+    reference: int = 0
+
+
+Payload = LessonRef | ValueRef | Math | Heading | Footnote | None
 Attribute = tuple[str, str | int | float]
 
 
@@ -144,17 +154,52 @@ class Document:
                     yield child.payload
 
 
+# MyST's admonitions, by directive name, with the title each shows when given none.
+ADMONITIONS = {
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "warning": "Warning",
+    "caution": "Caution",
+    "danger": "Danger",
+    "seealso": "See also",
+    "attention": "Attention",
+    "error": "Error",
+}
+
 # A `:::{solution} Hint` block: parse's Markdown reads it, and both its render() (for tests
 # and a quick look) and the render stage's pages draw it with solution_html.
 SOLUTION = re.compile(r"^\{?solution\}?(\s.*)?$")
 
 
-def solution_html(block: Any) -> str:
-    """The HTML of a solution block's opening or closing line (a markdown-it token or a Node)."""
+SOLUTIONS_CHOICES = ("open", "collapsed")  # site.yaml's `solutions:`: the first is the default
+
+
+def solution_html(block: Any, collapsed: bool = False) -> str:
+    """The HTML of a solution block's opening or closing line (a markdown-it token or a Node).
+
+    Open (the default, as the series' author asked): a section framed and labelled by a
+    heading whose id comes from the block's line, so it is unique on the page. Collapsed:
+    a `<details>` the reader opens.
+    """
     if block.nesting != 1:
-        return "</details>\n"
+        return "</details>\n" if collapsed else "</section>\n"
     match = SOLUTION.match(block.info.strip())
     summary = (match.group(1) or "").strip() if match else ""
     from markupsafe import escape
 
-    return f'<details class="solution">\n<summary>{escape(summary or "Solution")}</summary>\n'
+    label = escape(summary or "Solution")
+    if collapsed:
+        return f'<details class="solution">\n<summary>{label}</summary>\n'
+    label_id = solution_id(block)
+    return (
+        f'<section class="solution" aria-labelledby="{label_id}">\n'
+        f'<h3 class="solution-label" id="{label_id}">{label}</h3>\n'
+    )
+
+
+def solution_id(block: Any) -> str:
+    """The id of an open solution's heading: from the line its block opens on (one a line)."""
+    line = block.line if isinstance(block, Node) else (block.map[0] + 1 if block.map else None)
+    return f"solution-{line or 0}"

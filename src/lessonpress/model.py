@@ -44,6 +44,7 @@ class SiteConfig:
     modules: tuple[ModuleOutline, ...] = ()
     timeout: float = 600.0
     lesson_timeouts: tuple[tuple[str, float], ...] = ()
+    solutions: str = "open"  # open (framed, labelled) or collapsed (a <details>): SOLUTIONS_CHOICES
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class PostMeta:
     date: dt.date | None
     summary: str
     tags: tuple[str, ...] = ()
+    draft: bool = False  # built by `serve` (with a banner), never published by `build`
 
 
 def lesson_name(lesson_path: str) -> str:

@@ -119,7 +119,9 @@ def _post(title: str, series: str | None, today: dt.date, lesson: str) -> str:
         "The math, step by step": "Walk through each symbol and each step.",
         "The code": (
             f"```{{lesson}} {lesson}#train\n:caption: What the reader should see.\n```\n\n"
-            f"The loss ends at {{value}}`{lesson}:final_loss:.4f`."
+            f"The loss ends at {{value}}`{lesson}:final_loss:.4f`.\n\n"
+            "To run it yourself, install what it needs with `uv pip install torch matplotlib` "
+            f"and run it with `uv run {lesson}`."
         ),
         "Exercises": (
             f"1. A task for the reader.\n\n:::{{solution}}\n```{{lesson}} {lesson}#exercise_1\n```\n:::"
@@ -132,7 +134,10 @@ def _post(title: str, series: str | None, today: dt.date, lesson: str) -> str:
 
 
 # The lesson `new` starts a post with: the training loop in plain sight, ready to edit.
-_LESSON = '''"""__TITLE__: what this lesson shows."""
+_LESSON = '''"""__TITLE__: what this lesson shows.
+
+Run it yourself: `uv pip install torch matplotlib`, then `uv run` this file.
+"""
 import matplotlib.pyplot as plt
 import torch
 

@@ -4,6 +4,7 @@ reference of a post find what it shows (a cell that ran, figures to caption, a v
 from __future__ import annotations
 
 import math
+import posixpath
 
 from .errors import ContentError, Problem
 from .model import CellResult, Lesson, LessonRef, LessonResult, ParsedPost, Project, ValueRef, lesson_name
@@ -195,3 +196,47 @@ def _close_names(ref: ValueRef, result: LessonResult) -> str:
     if close:
         return f"; did you mean {', '.join(close)}?"
     return " (only module-level numbers, strings, one-element tensors and lists of them can be quoted)"
+
+
+def draft_link_problems(posts: list[ParsedPost]) -> list[Problem]:
+    """Links and images of published posts to a draft's page or files, which `build` leaves
+    out of the site (so the link would be broken), each at its line."""
+    drafts = {post.source.slug for post in posts if post.meta.draft}
+    if not drafts:
+        return []
+    return [
+        Problem(post.source.src_path, line, f"{url} links to posts/{slug}.md, {_DRAFT}")
+        for post in posts
+        if not post.meta.draft
+        for line, url in _links(post)
+        if (slug := _linked_post(post.source.slug, url)) in drafts
+    ]
+
+
+_DRAFT = "a draft (`draft: true`) that build does not publish: publish it, or remove the link"
+
+
+def _links(post: ParsedPost) -> list[tuple[int, str]]:
+    """(line, URL) of every link and image in the post's prose."""
+    return [
+        (node.line or 1, str(value))
+        for node in post.document.nodes
+        for child in node.children or ()
+        for name, value in child.attrs
+        if name in ("href", "src")
+    ]
+
+
+def _linked_post(slug: str, url: str) -> str | None:
+    """The slug of the post whose folder a relative `url` on post `slug`'s page points into."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    target = posixpath.normpath(posixpath.join(f"posts/{slug}", unquote(parts.path)))
+    folder, _, rest = target.partition("/")
+    return rest.split("/", 1)[0] if folder == "posts" else None

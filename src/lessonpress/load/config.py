@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import ContentError, Problem
+from ..document import SOLUTIONS_CHOICES
 from ..model import MAX_TIMEOUT, ModuleOutline, SiteConfig
 from .files import read_text
 from .yaml import YamlError, YamlMemo, is_text, key_line, load_yaml, value_kind
@@ -24,6 +25,7 @@ _KNOWN_KEYS = {
     "modules",
     "timeout",
     "lessons",
+    "solutions",
 }
 T = TypeVar("T")
 
@@ -57,6 +59,7 @@ def load_config(root: Path, yaml_memo: YamlMemo | None = None, lessons: set[str]
         modules=setting((), lambda: _modules(_given(data, "modules", []), text)),
         timeout=setting(SiteConfig.timeout, lambda: _number(data, "timeout", SiteConfig.timeout, text)),
         lesson_timeouts=setting((), lambda: _lesson_timeouts(_given(data, "lessons", {}), text)),
+        solutions=setting(SiteConfig.solutions, lambda: _solutions(data, text)),
     )
     if lessons is not None and not problems:  # a typo'd lesson matters once the settings are sound
         problems += _unknown_lessons(_given(data, "lessons", {}), lessons, text)
@@ -138,6 +141,21 @@ def _language(data: dict[str, Any], text: str) -> str:
         CONFIG_NAME,
         key_line(text, "language"),
         f"'language' must be a language tag such as en, pt-BR or zh-Hant-TW (BCP 47), got {language!r}",
+    )
+
+
+def _solutions(data: dict[str, Any], text: str) -> str:
+    """`solutions`: how `:::{solution}` blocks are drawn, open (the default) or collapsed."""
+    value = data.get("solutions")
+    if value is None:
+        return SiteConfig.solutions
+    if is_text(value) and str(value).strip() in SOLUTIONS_CHOICES:
+        return str(value).strip()
+    shown = repr(str(value).strip()) if is_text(value) else value_kind(value)
+    raise ContentError.at(
+        CONFIG_NAME,
+        key_line(text, "solutions"),
+        f"'solutions' must be one of {', '.join(SOLUTIONS_CHOICES)}, got {shown}",
     )
 
 

@@ -1,13 +1,24 @@
 """Fences and `:::` blocks that markdown-it accepts but a post must not have: never closed,
-wrongly nested, or not a {solution}."""
+wrongly nested, or not a directive lessonpress knows."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..document import ADMONITIONS
 from ..errors import Problem
 from ..model import PostSource
 from .directives import DIRECTIVE_INFO
+
+# The directives a fence may name, and those a `:::` block may.
+FENCE_DIRECTIVES = ("lesson", *ADMONITIONS)
+COLON_DIRECTIVES = ("solution", *ADMONITIONS)
+
+
+def unknown_directive(src_path: str, line: int, name: str, known: tuple[str, ...]) -> Problem:
+    """A fence or `:::` block naming a directive that is not one of `known`."""
+    listed = ", ".join(f"{{{directive}}}" for directive in known)
+    return Problem(src_path, line, f"unknown directive {{{name}}}; known: {listed}")
 
 
 def fence_closed(token: Any) -> bool:
@@ -28,16 +39,16 @@ def unclosed_fence(src_path: str, token: Any, line: int) -> Problem:
 def block_problems(post: PostSource, tokens: list[Any]) -> list[Problem]:
     """`:::` blocks that are never closed (markdown-it ends them with the post, which would
     fold everything after the opening line into a collapsed solution), nested without more
-    colons on the outer block, or not a {solution}."""
+    colons on the outer block, or not a {solution} or an admonition."""
     lines = post.text.splitlines()
     problems, nesting, strays = [], [], []
     open_blocks: list[Any] = []
     for token in tokens:
-        if token.type == "container_solution_close":
+        if _colon_block(token, -1):
             open_blocks.pop()
         if token.type == "container_unknown_open" and token.map:
             strays.append(_stray_block(post.src_path, token))
-        if token.type != "container_solution_open" or not token.map:
+        if not _colon_block(token, 1) or not token.map:
             continue
         outer = open_blocks[-1] if open_blocks else None
         open_blocks.append(token)
@@ -51,6 +62,15 @@ def block_problems(post: PostSource, tokens: list[Any]) -> list[Problem]:
     return nesting + problems + ([] if nesting else strays)
 
 
+def _colon_block(token: Any, nesting: int) -> bool:
+    """Whether `token` opens (nesting 1) or closes (-1) a `:::` solution or admonition."""
+    if token.nesting != nesting:
+        return False
+    return token.type.startswith("container_solution_") or (
+        token.type.startswith("admonition_") and token.markup.startswith(":")
+    )
+
+
 def _closed(token: Any, lines: list[str]) -> bool:
     """Whether a solution block has its closing `:::` line."""
     end = token.map[1]  # the line that closes the block, if one does
@@ -59,23 +79,25 @@ def _closed(token: Any, lines: list[str]) -> bool:
 
 
 def _same_colons(src_path: str, token: Any, outer: Any) -> Problem:
-    """A solution block nested in one opened with as many colons."""
+    """A solution block or admonition nested in one opened with as many colons."""
     opening = f"{token.markup}{token.info.strip()}"
     colons = ":" * (len(token.markup) + 1)
+    match = DIRECTIVE_INFO.match(outer.info.strip())
+    outer_name = match.group(1) if match and outer.type == "admonition_open" else "solution"
     message = (
         f"cannot nest '{opening}' in a block opened with as many colons (line {outer.map[0] + 1}): "
-        f"open the outer block with more, e.g. '{colons}{{solution}}', and close it with '{colons}'"
+        f"open the outer block with more, e.g. '{colons}{{{outer_name}}}', and close it with '{colons}'"
     )
     return Problem(src_path, token.map[0] + 1, message)
 
 
 def _stray_block(src_path: str, token: Any) -> Problem:
-    """A `:::` line that neither opens a {solution} nor closes one."""
+    """A `:::` line that neither opens a {solution} or an admonition nor closes one."""
     line, info = token.map[0] + 1, token.info.strip()
     match = DIRECTIVE_INFO.match(info)
     if match:
-        message = f"unknown directive {{{match.group(1)}}}; lessonpress knows {{solution}}"
-    elif not info:
+        return unknown_directive(src_path, line, match.group(1), COLON_DIRECTIVES)
+    if not info:
         message = (
             f"'{token.markup}' closes no block: remove it, or open the block above "
             f"with '{token.markup}{{solution}}' (write '\\{token.markup}' for literal colons)"

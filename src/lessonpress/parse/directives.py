@@ -10,7 +10,7 @@ from ..document import LessonRef, ValueRef
 from ..errors import ContentError
 from ..model import Lesson, PostSource
 
-SHOW_CHOICES = ("both", "code", "output")
+SHOW_CHOICES = ("both", "code", "output", "folded")  # folded: both, the code collapsed
 DIRECTIVE_OPTIONS = ("show", "caption", "alt")
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")

@@ -58,6 +58,7 @@ def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = No
         date=_date(src_path, text, data.get("date")),
         summary=_plain(src_path, text, data, "summary"),
         tags=_tags(src_path, text, data.get("tags")),
+        draft=_draft(src_path, text, data.get("draft")),
     )
 
 
@@ -138,6 +139,16 @@ def _plain(src_path: str, text: str, data: dict[str, Any], key: str) -> str:
     if not isinstance(value, (str, int, float)):
         raise ContentError.at(src_path, _field_line(text, key), f"{key!r} must be text")
     return " ".join(str(value).split())
+
+
+def _draft(src_path: str, text: str, value: Any) -> bool:
+    """`draft: true` keeps a post out of `build` (serve shows it); only true or false will do."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    shown = repr(value) if isinstance(value, (str, int, float)) else value_kind(value)
+    raise ContentError.at(
+        src_path, _field_line(text, "draft"), f"'draft' must be true or false, got {shown}"
+    )
 
 
 def _tags(src_path: str, text: str, value: Any) -> tuple[str, ...]:

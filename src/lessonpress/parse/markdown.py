@@ -1,21 +1,35 @@
-"""The Markdown dialect: CommonMark + front matter, math, {lesson} fences, {value} roles, solutions."""
+"""The Markdown dialect: CommonMark + front matter, math, {lesson} fences, {value} roles, solutions,
+and what MyST writers know: admonitions, footnotes, definition lists, `%` comments, `+++` breaks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.ruler import RuleOptionsType
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.myst_blocks.index import block_break, line_comment
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from ..document import SOLUTION, solution_html
+from ..document import ADMONITIONS, SOLUTION, solution_html
 from ..text import url_problem
+from .blocks import fence_closed
+
+# `{note}` or `{note} A title`, the info of an admonition's fence or `:::` line.
+ADMONITION = re.compile(r"^\{(" + "|".join(ADMONITIONS) + r")\}(?:\s+(.*))?$")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_MYST_BLOCK_ALT: RuleOptionsType = {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]}
 
 
 def new_markdown() -> MarkdownIt:
@@ -38,8 +52,12 @@ def new_markdown() -> MarkdownIt:
     md.add_render_rule("math_unclosed", _render_text)
     myst_role_plugin(md)
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
-    # Any other `:::` line (`:::{note}`, or a `:::` that closes nothing): parse reports it.
-    container_plugin(md, "unknown", validate=lambda params, *args: not _is_solution(params))
+    container_plugin(md, "admonition", validate=_is_admonition)
+    # Any other `:::` line (`:::{notee}`, or a `:::` that closes nothing): parse reports it.
+    container_plugin(
+        md, "unknown", validate=lambda params, *args: not _is_solution(params) and not _is_admonition(params)
+    )
+    _myst_plugin(md)
     normalize = md.normalizeLink
     # A link that is no URL stays as written (normalizing mangles `http://[fe80::1/docs` into
     # a URL of another host), so that the link check reports it at its line.
@@ -85,3 +103,95 @@ def _is_solution(params: str, *args: Any) -> bool:
 
 def _render_solution(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
     return solution_html(tokens[idx])
+
+
+def _is_admonition(params: str, *args: Any) -> bool:
+    return bool(ADMONITION.match(params.strip()))
+
+
+def _myst_plugin(md: MarkdownIt) -> None:
+    """MyST's admonitions (as `:::` blocks or fences), footnotes (a reference to none is a
+    `footnote_undefined` token for parse to report), definition lists, `%` comment lines
+    and `+++` block breaks (neither of which the page shows)."""
+    md.core.ruler.after("block", "myst_admonitions", _admonitions_rule)
+    footnote_plugin(md, inline=False)
+    md.inline.ruler.after("footnote_ref", "footnote_undefined", _undefined_footnote)
+    md.add_render_rule("footnote_undefined", _render_text)
+    deflist_plugin(md)
+    md.block.ruler.before("blockquote", "myst_line_comment", line_comment, _MYST_BLOCK_ALT)
+    md.block.ruler.before("hr", "myst_block_break", block_break, _MYST_BLOCK_ALT)
+    md.add_render_rule("myst_line_comment", lambda *args: "")
+    md.add_render_rule("myst_block_break", lambda *args: "")
+
+
+def _undefined_footnote(state: StateInline, silent: bool) -> bool:
+    """A `[^name]` that footnote_ref did not take: no footnote has that name."""
+    match = _FOOTNOTE_REF.match(state.src, state.pos, state.posMax)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("footnote_undefined", "", 0)
+        token.content = match.group(0)
+        token.meta["offset"] = state.src.count("\n", 0, state.pos)
+    state.pos = match.end()
+    return True
+
+
+def _admonitions_rule(state: StateCore) -> None:
+    state.tokens = _admonitions(state.md, state.tokens, state.env)
+
+
+def _admonitions(md: MarkdownIt, tokens: list[Token], env: Any) -> list[Token]:
+    """`tokens`, each admonition (a closed fence, or a `:::` block) as `admonition_open`, its
+    title (an `inline` the inline rules read next), its body and `admonition_close`. A
+    fence's body is parsed here as Markdown, its lines numbered as in the post."""
+    out: list[Token] = []
+    opened: list[Token] = []  # the `:::` admonitions open at this point
+    for token in tokens:
+        match = (
+            ADMONITION.match(token.info.strip())
+            if token.type in ("fence", "container_admonition_open")
+            else None
+        )
+        if token.type == "container_admonition_close":
+            out.append(_closing(opened.pop()))
+        elif match is None or (token.type == "fence" and not fence_closed(token)):
+            out.append(token)  # an unclosed fence is reported as one
+        elif token.type == "fence":
+            out += [*_opening(token, match), *_fence_body(md, token, env), _closing(token)]
+        else:
+            opened.append(token)
+            out += _opening(token, match)
+    return out
+
+
+def _opening(token: Token, match: re.Match[str]) -> list[Token]:
+    """The opening of an admonition and its title (as written, or the kind's own)."""
+    kind, title = match.group(1), (match.group(2) or "").strip()
+    attrs: dict[str, str | int | float] = {
+        "class": f"admonition admonition-{kind}",
+        "role": "note",
+        "aria-label": ADMONITIONS[kind],
+    }
+    fields: dict[str, Any] = {"map": token.map, "block": True}
+    return [
+        Token("admonition_open", "div", 1, attrs=attrs, markup=token.markup, info=token.info, **fields),
+        Token("admonition_title_open", "p", 1, attrs={"class": "admonition-title"}, **fields),
+        Token("inline", "", 0, content=title or ADMONITIONS[kind], map=token.map, children=[]),
+        Token("admonition_title_close", "p", -1, block=True),
+    ]
+
+
+def _closing(opening: Token) -> Token:
+    return Token("admonition_close", "div", -1, markup=opening.markup, block=True)
+
+
+def _fence_body(md: MarkdownIt, fence: Token, env: Any) -> list[Token]:
+    """A fence's content parsed as blocks, each token's lines those of the post."""
+    body: list[Token] = []
+    md.block.parse(fence.content, md, env, body)
+    offset = fence.map[0] + 1 if fence.map else 0
+    for token in body:
+        if token.map:
+            token.map = [token.map[0] + offset, token.map[1] + offset]
+    return _admonitions(md, body, env)

@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 from ..store import TextMemo
-from ..document import Document, Heading, LessonRef, Math, Node, Payload, TextPart, ValueRef
+from ..document import Document, Footnote, Heading, LessonRef, Math, Node, Payload, TextPart, ValueRef
 from ..errors import ContentError, Problem
 from ..model import Lesson, PostSource
-from .blocks import fence_closed, unclosed_fence
+from .blocks import FENCE_DIRECTIVES, fence_closed, unclosed_fence, unknown_directive
 from .directives import DIRECTIVE_INFO, parse_directive, parse_value_role
 from .math import to_mathml
 
@@ -53,11 +53,16 @@ class DocumentReader:
     def _block_payload(self, token: Any, line: int) -> Payload:
         if token.type == "fence" and not fence_closed(token):
             raise ContentError([unclosed_fence(self.post.src_path, token, line)])
-        if token.type == "fence" and DIRECTIVE_INFO.match(token.info.strip()):
+        directive = DIRECTIVE_INFO.match(token.info.strip()) if token.type == "fence" else None
+        if directive and directive.group(1) != "lesson":  # an admonition's fence is no fence now
+            raise ContentError(
+                [unknown_directive(self.post.src_path, line, directive.group(1), FENCE_DIRECTIVES)]
+            )
+        if directive:
             return parse_directive(self.post, token, line, self.lessons)
         if token.type in ("math_block", "math_block_label"):
             return Math(to_mathml(token.content, self.post.src_path, line, True, self.formulas), True, line)
-        return None
+        return _footnote(token)
 
     def _inline(self, child: Any, line: int, resolve: bool) -> Node:
         """An inline node; a paragraph's or heading's own (not an image's alt text) is resolved."""
@@ -75,6 +80,15 @@ class DocumentReader:
             return Math(
                 to_mathml(child.content, self.post.src_path, line, display, self.formulas), display, line
             )
+        if child.type == "footnote_undefined":
+            raise ContentError.at(
+                self.post.src_path,
+                line + child.meta.get("offset", 0),
+                f"footnote {child.content} is never defined: add a line '{child.content}: its text' "
+                f"(write '\\[^' for a literal '[^')",
+            )
+        if child.type == "footnote_ref":
+            return _footnote(child)
         if child.type == "math_unclosed":
             raise ContentError.at(
                 self.post.src_path,
@@ -91,6 +105,13 @@ class DocumentReader:
         if node.line is not None or node.children is not None:
             return node
         return self._shared.setdefault(node, node)
+
+
+def _footnote(token: Any) -> Footnote | None:
+    """A footnote's reference, definition or back-link, numbered as the page shows it."""
+    if token.type not in ("footnote_ref", "footnote_open", "footnote_anchor"):
+        return None
+    return Footnote(token.meta["id"] + 1, token.meta.get("subId", 0))
 
 
 def _node(token: Any, children: tuple[Node, ...] | None, payload: Payload) -> Node:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from .. import __version__
+from ..document import Document, solution_id
 from ..store import TextMemo
 from ..model import LessonResult, ModuleOutline, OutputFile, ParsedPost, unique_names
 from .body import body_html
@@ -39,9 +40,12 @@ def render_post(
     downloads = post.download_names
     names = figure_names(post, results, downloads)
     with template_errors(dest, "_cell.html"):
-        ids = heading_ids(post.document, reserved, results)
+        solutions = inputs.site.solutions
+        ids = heading_ids(post.document, reserved | solution_ids(post.document, solutions), results)
         lessons = {run.lesson.src_path: run.lesson for run in inputs.runs}
-        drawing = Drawing(results, lessons, env.get_template("_cell.html"), downloads, names, highlights)
+        drawing = Drawing(
+            results, lessons, env.get_template("_cell.html"), downloads, names, highlights, solutions
+        )
         body = body_html(post.document, ids, drawing)
     figures = page_figures(post, results, names)
     page = _page(
@@ -82,6 +86,13 @@ def _page(
         run_time=run_time(seconds) if post.lesson_paths else "",
         version=__version__,
     )
+
+
+def solution_ids(document: Document, solutions: str) -> frozenset[str]:
+    """The ids of the post's open solutions' headings, which its section headings avoid."""
+    if solutions == "collapsed":
+        return frozenset()
+    return frozenset(solution_id(n) for n in document.nodes if n.type == "container_solution_open")
 
 
 def figure_names(

@@ -1,4 +1,5 @@
-"""How each of lessonpress's own nodes is drawn: code, lesson cells, {value}s, math, solutions."""
+"""How each of lessonpress's own nodes is drawn: code, lesson cells, {value}s, math, solutions,
+footnotes, and MyST's comments and block breaks (which the page does not show)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from ..store import TextMemo
-from ..document import LessonRef, Math, Node, ValueRef, solution_html
+from ..document import Footnote, LessonRef, Math, Node, ValueRef, solution_html
 from ..model import CONTROL_CHARACTERS, CellResult, Lesson, LessonResult, lesson_name
 from ..values import value_text
 
@@ -16,6 +17,15 @@ if TYPE_CHECKING:
     import jinja2
 
 FigureKey = tuple[str, str, int]  # lesson path, cell name, figure number in the cell
+
+# Nodes drawn the same on every page. Footnote ids hold a ':', which no heading id has.
+_FIXED_BLOCKS = {
+    "myst_line_comment": "",
+    "myst_block_break": "",
+    "footnote_block_open": '<section class="footnotes" aria-label="Footnotes">\n<ol class="footnotes-list">\n',
+    "footnote_block_close": "</ol>\n</section>\n",
+    "footnote_close": "</li>\n",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class Drawing:
     downloads: dict[str, str]  # lesson path -> script name beside the page (ParsedPost.download_names)
     figure_names: dict[FigureKey, str]  # the file name of each figure the post shows
     highlights: TextMemo | None = None
+    solutions: str = "open"  # site.yaml's `solutions:`: open (framed, labelled) or collapsed
 
 
 def draw_block(node: Node, drawing: Drawing) -> str | None:
@@ -40,8 +51,10 @@ def draw_block(node: Node, drawing: Drawing) -> str | None:
     if node.type in ("math_block", "math_block_label") and isinstance(node.payload, Math):
         return f'<div class="math-display" tabindex="0">{node.payload.mathml}</div>\n'
     if node.type in ("container_solution_open", "container_solution_close"):
-        return solution_html(node)
-    return None
+        return solution_html(node, collapsed=drawing.solutions == "collapsed")
+    if isinstance(node.payload, Footnote):
+        return _footnote_html(node.type, node.payload)
+    return _FIXED_BLOCKS.get(node.type)
 
 
 def draw_inline(node: Node, drawing: Drawing) -> str | None:
@@ -50,7 +63,22 @@ def draw_inline(node: Node, drawing: Drawing) -> str | None:
         return f'<span class="lesson-value">{escape(value_text(node.payload, drawing.results))}</span>'
     if isinstance(node.payload, Math):
         return node.payload.mathml
+    if isinstance(node.payload, Footnote):
+        return _footnote_html(node.type, node.payload)
     return None
+
+
+def _footnote_html(kind: str, note: Footnote) -> str:
+    """A footnote's reference (`[1]`), the opening of its definition, or its back-link."""
+    ref_id = f"fnref:{note.number}" + (f":{note.reference + 1}" if note.reference else "")
+    if kind == "footnote_ref":
+        # The id is on the <sup>: the link check reads the ids of elements other than links.
+        link = f'<a href="#fn:{note.number}">[{note.number}]</a>'
+        return f'<sup class="footnote-ref" id="{ref_id}">{link}</sup>'
+    if kind == "footnote_open":
+        return f'<li id="fn:{note.number}" class="footnote-item">'
+    label = f"Back to reference {note.number}" + (f" ({note.reference + 1})" if note.reference else "")
+    return f' <a href="#{ref_id}" class="footnote-backref" aria-label="{label}">\u21a9\ufe0e</a>'
 
 
 def highlight(code: str, language: str, memo: TextMemo | None = None) -> str:
@@ -88,6 +116,7 @@ def render_lesson_ref(drawing: Drawing, ref: LessonRef) -> str:
         lesson=lesson_name(ref.lesson_path),
         download=drawing.downloads[ref.lesson_path],  # the script is published beside the page
         cell_name=ref.cell_name,
+        folded=ref.show == "folded",  # the code under a <details>, the output in view
         code=Markup(highlight(code.strip("\n") + "\n", "python", drawing.highlights))
         if ref.show != "output"
         else None,
