@@ -144,7 +144,7 @@ def test_directive_may_reach_other_lesson_folders_inside_lessons() -> None:
         ("```{figure} x.png\n```", 5, "unknown directive {figure}"),
         ("{value}`l.py`", 5, "must look like"),
         ("{value}`nope.py:x`", 5, "lesson file 'nope.py' not found"),
-        ("{ref}`x`", 5, "unknown role {ref}"),
+        ("{term}`x`", 5, "unknown role {term}"),
         ("$\\frac{1}{$", 5, "cannot render math $\\frac{1}{$: a '{' is never closed"),
         ("$\\frac{1}$", 5, "cannot render math $\\frac{1}$: \\frac needs two arguments"),
         ("Text\n\n$\\frac{1}{2$", 7, "cannot render math $\\frac{1}{2$: a '{' is never closed"),

@@ -29,6 +29,7 @@ class LessonRef:
     show: str = "both"
     captions: tuple[str, ...] = ()
     alts: tuple[str, ...] = ()
+    label: str = ""  # its `:name:`, a cross-reference target
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Math:
     mathml: str
     display: bool  # written $$...$$ (a block, or inline), not $...$
     line: int
+    label: str = ""  # `$$ ... $$ (label)`: a numbered equation
+    number: int = 0  # its number in the post (1, 2, ...)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Heading:
     level: int
     line: int
     parts: tuple[TextPart, ...]
+    label: str = ""  # a `(label)=` line before it: its id
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,30 @@ class Footnote:
     reference: int = 0
 
 
-Payload = LessonRef | ValueRef | Math | Heading | Footnote | None
+@dataclass(frozen=True)
+class Target:
+    """Something a cross-reference can name: a `(label)=` line's heading or cell, a `:name:`
+    cell or a labelled equation. `level` is a heading's (0 for the rest)."""
+
+    label: str
+    kind: Literal["heading", "cell", "equation"]
+    line: int
+    title: str  # what a {ref} without text shows
+    number: int = 0  # an equation's
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class XRef:
+    """A `{ref}`, `{numref}`, `{eq}` or `{doc}` role: what it names, and its text if given."""
+
+    role: str
+    target: str  # a label, or for {doc} a post's slug or series number
+    text: str  # "" when the role gives none
+    line: int
+
+
+Payload = LessonRef | ValueRef | Math | Heading | Footnote | Target | XRef | None
 Attribute = tuple[str, str | int | float]
 
 
@@ -152,6 +179,22 @@ class Document:
             for child in node.children or ():
                 if isinstance(child.payload, kind):
                     yield child.payload
+
+
+def targets(document: Document) -> list[Target]:
+    """Every cross-reference target of the document, in order."""
+    found = list(document.payloads(Target))
+    found += [Target(m.label, "equation", m.line, "", m.number) for m in document.payloads(Math) if m.label]
+    found += [
+        Target(ref.label, "cell", ref.line, lesson_title(ref)) for ref in document.payloads(LessonRef) if ref.label
+    ]
+    return found
+
+
+def lesson_title(ref: LessonRef) -> str:
+    """A cell as a {ref} without text names it: `train.py#data`."""
+    name = ref.lesson_path.rsplit("/", 1)[-1]
+    return f"{name}#{ref.cell_name}" if ref.cell_name else name
 
 
 # MyST's admonitions, by directive name, with the title each shows when given none.

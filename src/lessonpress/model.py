@@ -10,7 +10,7 @@ from collections.abc import Hashable
 from typing import Any, TypeVar
 
 # The references are at home in the document model; other stages import them from here too.
-from .document import Document, LessonRef, Node, ValueRef
+from .document import Document, LessonRef, Node, Target, ValueRef, XRef
 
 K = TypeVar("K", bound=Hashable)
 
@@ -120,6 +120,10 @@ class ParsedPost:
     body_line: int = field(compare=False)  # lines before the body (front matter)
     lesson_refs: tuple[LessonRef, ...] = field(compare=False)
     value_refs: tuple[ValueRef, ...] = field(compare=False)
+    # Cross-references: what other posts may name, and what this one names (kept apart from
+    # the document, so that linking pages does not unpickle every post's document).
+    targets: tuple[Target, ...] = field(default=(), compare=False)
+    xrefs: tuple[XRef, ...] = field(default=(), compare=False)
 
     @property
     def tokens(self) -> tuple[Node, ...]:

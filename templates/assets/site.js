@@ -106,4 +106,78 @@
     });
     block.appendChild(button);
   });
+
+  // Quizzes: a question's options become radio buttons in a fieldset; picking one says
+  // "Correct" or "Not quite" in words (not by colour only) with the explanation, in a live
+  // region. The <details> that holds the answer without JavaScript is then hidden.
+  function enhanceQuestion(question) {
+    var prompt = question.querySelector(".quiz-prompt");
+    var options = question.querySelector(".quiz-options");
+    var answer = question.querySelector(".quiz-answer");
+    if (!prompt || !options || !answer) return;
+    var fieldset = document.createElement("fieldset");
+    fieldset.className = "quiz-fieldset";
+    var legend = document.createElement("legend");
+    var paragraph = prompt.children.length === 1 && prompt.firstElementChild.tagName === "P";
+    if (paragraph) {
+      while (prompt.firstElementChild.firstChild) legend.appendChild(prompt.firstElementChild.firstChild);
+      prompt.remove();
+    } else {  // a prompt with code or several paragraphs stays above, describing the group
+      legend.textContent = "Choose an answer";
+      fieldset.setAttribute("aria-describedby", prompt.id);
+    }
+    fieldset.appendChild(legend);
+    var feedback = document.createElement("div");
+    feedback.className = "quiz-feedback";
+    feedback.setAttribute("aria-live", "polite");
+    var explanation = answer.querySelector(".quiz-explanation");
+    options.querySelectorAll(".quiz-option").forEach(function (option) {
+      var label = document.createElement("label");
+      label.className = "quiz-choice";
+      var radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = prompt.id;
+      label.appendChild(radio);
+      var text = document.createElement("span");
+      while (option.firstChild) text.appendChild(option.firstChild);
+      label.appendChild(text);
+      // Chromium gives a label's MathML no text, so a math-only option would be an unnamed radio.
+      if (text.querySelector("math")) radio.setAttribute("aria-label", text.textContent.replace(/\s+/g, " ").trim());
+      fieldset.appendChild(label);
+      radio.addEventListener("change", function () {
+        var right = option.hasAttribute("data-right");
+        feedback.className = "quiz-feedback " + (right ? "is-right" : "is-wrong");
+        feedback.textContent = "";
+        var verdict = document.createElement("p");
+        verdict.innerHTML = "<strong></strong>";
+        verdict.firstChild.textContent = right ? "Correct." : "Not quite.";
+        feedback.appendChild(verdict);
+        if (explanation) feedback.appendChild(explanation.cloneNode(true));
+      });
+    });
+    options.replaceWith(fieldset);
+    fieldset.after(feedback);
+    answer.hidden = true;
+  }
+  document.querySelectorAll(".quiz-question").forEach(enhanceQuestion);
+
+  // Checklists: each item gets a checkbox whose tick this browser remembers, per page and item.
+  document.querySelectorAll(".checklist-items").forEach(function (list) {
+    list.classList.add("is-enhanced");
+    list.querySelectorAll(":scope > .checklist-item").forEach(function (item) {
+      var key = "lessonpress-checklist:" + location.pathname + ":" + item.textContent.trim();
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      try { box.checked = localStorage.getItem(key) === "1"; } catch (e) { /* not remembered */ }
+      box.addEventListener("change", function () {
+        try {
+          if (box.checked) localStorage.setItem(key, "1"); else localStorage.removeItem(key);
+        } catch (e) { /* private mode: not remembered */ }
+      });
+      label.appendChild(box);
+      while (item.firstChild) label.appendChild(item.firstChild);
+      item.appendChild(label);
+    });
+  });
 })();

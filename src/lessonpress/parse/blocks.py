@@ -12,7 +12,7 @@ from .directives import DIRECTIVE_INFO
 
 # The directives a fence may name, and those a `:::` block may.
 FENCE_DIRECTIVES = ("lesson", *ADMONITIONS)
-COLON_DIRECTIVES = ("solution", *ADMONITIONS)
+COLON_DIRECTIVES = ("solution", *ADMONITIONS, "quiz", "checklist")
 
 
 def unknown_directive(src_path: str, line: int, name: str, known: tuple[str, ...]) -> Problem:
@@ -67,7 +67,7 @@ def _colon_block(token: Any, nesting: int) -> bool:
     if token.nesting != nesting:
         return False
     return token.type.startswith("container_solution_") or (
-        token.type.startswith("admonition_") and token.markup.startswith(":")
+        token.type.startswith(("admonition_", "quiz_", "checklist_")) and token.markup.startswith(":")
     )
 
 

@@ -9,14 +9,16 @@ from typing import Any
 from ..document import LessonRef, ValueRef
 from ..errors import ContentError
 from ..model import Lesson, PostSource
+from .labels import LABEL, XREF_ROLES, label_message
 
 SHOW_CHOICES = ("both", "code", "output", "folded")  # folded: both, the code collapsed
-DIRECTIVE_OPTIONS = ("show", "caption", "alt")
+DIRECTIVE_OPTIONS = ("show", "caption", "alt", "name")
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 # The widest width or precision a {value} format spec may ask for: `:>2000000000` would fill
 # gigabytes with spaces, `.2000000000f` with digits.
 MAX_FORMAT_WIDTH = 200
+ROLES = ", ".join(f"{{{role}}}" for role in XREF_ROLES)  # the cross-reference roles (labels.py)
 
 
 def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[str, Lesson]) -> str:
@@ -84,6 +86,7 @@ def parse_directive(post: PostSource, token: Any, line: int, lessons: dict[str, 
         show=options.get("show", ["both"])[-1],
         captions=tuple(options.get("caption", ())),
         alts=tuple(options.get("alt", ())),
+        label=options.get("name", [""])[-1],
     )
 
 
@@ -117,6 +120,8 @@ def _check_option(src_path: str, line: int, key: str, value: str, options: dict[
         raise ContentError.at(
             src_path, line, f":show: must be one of {', '.join(SHOW_CHOICES)}, got {value!r}"
         )
+    if key == "name" and not LABEL.match(value):
+        raise ContentError.at(src_path, line, label_message(value))
     if key == "show" and key in options:
         raise ContentError.at(src_path, line, ":show: is given twice: keep one")
     if "{value}`" in value:
@@ -132,7 +137,7 @@ def parse_value_role(post: PostSource, token: Any, line: int, lessons: dict[str,
     """Read {value}`file.py:name:spec`."""
     role = token.meta.get("name", "")
     if role != "value":
-        raise ContentError.at(post.src_path, line, f"unknown role {{{role}}}; lessonpress knows {{value}}")
+        raise ContentError.at(post.src_path, line, f"unknown role {{{role}}}; lessonpress knows {{value}}, {ROLES}")
     target, _, rest = token.content.partition(":")
     name, _, spec = rest.partition(":")
     if not name.strip().isidentifier():

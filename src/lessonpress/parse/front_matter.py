@@ -1,15 +1,17 @@
-"""A post's YAML front matter: checked field by field, each problem at its line."""
+"""A post's YAML (or TOML, between `+++` lines) front matter: checked field by field, each problem at its line."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..store import TextMemo
 from ..errors import ContentError, Problem
 from ..load.yaml import YamlError, key_line, load_yaml, scalar_text, value_kind
 from ..model import PostMeta, PostSource
+from .toml_front import load_toml, toml_key_line, toml_scalar_text
 
 KNOWN_FIELDS = {
     "title",
@@ -24,27 +26,35 @@ KNOWN_FIELDS = {
     "updated",
 }
 _SERIES = re.compile(r"^(\d+)\.(\d+)$")
+_FENCE = re.compile(r"(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(\n|$)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Front matter as written: its text (file line 2 on), in YAML or in TOML."""
+
+    text: str
+    toml: bool = False
 
 
 def no_front_matter(text: str) -> str:
     """Why a post has no front matter: none at all, or a first `---` line never closed."""
-    opening = re.match(r"-{3,}", text)
+    opening = re.match(r"-{3,}|\+{3}[ \t]*$", text, re.MULTILINE)
     if opening is None:
         return "missing front matter: start the post with a '---' line, YAML fields (title, date, ...), and '---'"
-    marker = opening.group(0)
+    marker = opening.group(0).rstrip()
     return (
         f"the front matter opened on line 1 is never closed: "
-        f"end it with a '{marker}' line after its YAML fields (title, date, ...)"
+        f"end it with a '{marker}' line after its {'TOML' if marker == '+++' else 'YAML'} fields (title, date, ...)"
     )
 
 
-def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = None) -> PostMeta:
-    """Validate the YAML front matter of a post (the first line of YAML is file line 2)."""
-    try:
-        data = load_yaml(text, memo)
-    except YamlError as exc:
-        line = exc.line + 2 if exc.line is not None else 1
-        raise ContentError.at(src_path, line, f"invalid YAML front matter: {exc.describe(2)}") from None
+def parse_front_matter(
+    src_path: str, front_matter: str, memo: TextMemo[Any] | None = None, toml: bool = False
+) -> PostMeta:
+    """Validate the YAML (or, `toml`, TOML) front matter of a post (its first line is file line 2)."""
+    text = _Source(front_matter, toml)
+    data = _load(src_path, text, memo)
     if not isinstance(data, dict):
         raise ContentError.at(src_path, 2, "front matter must be YAML fields like 'title: ...'")
     title = data.get("title")
@@ -62,13 +72,24 @@ def parse_front_matter(src_path: str, text: str, memo: TextMemo[Any] | None = No
     )
 
 
+def _load(src_path: str, text: _Source, memo: TextMemo[Any] | None) -> Any:
+    """The front matter's data; a syntax error is a problem at its line."""
+    language = "TOML" if text.toml else "YAML"
+    try:
+        return load_toml(text.text, memo) if text.toml else load_yaml(text.text, memo)
+    except YamlError as exc:
+        line = exc.line + 2 if exc.line is not None else 1
+        raise ContentError.at(src_path, line, f"invalid {language} front matter: {exc.describe(2)}") from None
+
+
 def unknown_field_problems(post: PostSource, memo: TextMemo[Any] | None = None) -> list[Problem]:
     """Front matter fields lessonpress does not know, usually typos (`summery:`); for `check`."""
-    match = re.match(r"---[ \t]*\n(.*?)\n---[ \t]*(\n|$)", post.text, re.DOTALL)
+    match = _FENCE.match(post.text)
     if match is None:
         return []
+    text = _Source(match.group(2), match.group(1) == "+++")
     try:
-        data = load_yaml(match.group(1), memo)
+        data = load_toml(text.text, memo) if text.toml else load_yaml(text.text, memo)
     except YamlError:
         return []  # reported by parse_front_matter
     if not isinstance(data, dict):
@@ -77,7 +98,7 @@ def unknown_field_problems(post: PostSource, memo: TextMemo[Any] | None = None) 
     return [
         Problem(
             post.src_path,
-            _field_line(match.group(1), str(key)),
+            _field_line(text, str(key)),
             f"unknown front matter field {key!r}; known: {known}",
         )
         for key in data
@@ -85,12 +106,14 @@ def unknown_field_problems(post: PostSource, memo: TextMemo[Any] | None = None) 
     ]
 
 
-def _field_line(text: str, key: str) -> int:
-    """The file line of the field `key` of front matter `text` (its YAML starts on line 2)."""
-    return key_line(text, key, first_line=2)
+def _field_line(text: _Source, key: str) -> int:
+    """The file line of the field `key` of front matter `text` (its first line is file line 2)."""
+    if text.toml:
+        return toml_key_line(text.text, key, first_line=2)
+    return key_line(text.text, key, first_line=2)
 
 
-def _series(src_path: str, text: str, value: Any) -> str | None:
+def _series(src_path: str, text: _Source, value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, (str, int, float)):  # never str() a list: an alias can make it huge
@@ -100,7 +123,8 @@ def _series(src_path: str, text: str, value: Any) -> str | None:
             f"'series' must look like \"1.2\" (module.post), got {value_kind(value)}",
         )
     # Unquoted, `1.10` is the float 1.1 to YAML: read the number as written.
-    written = scalar_text(text, "series") if isinstance(value, float) else None
+    scalar = toml_scalar_text if text.toml else scalar_text
+    written = scalar(text.text, "series") if isinstance(value, float) else None
     series = (written or str(value)).strip()
     match = _SERIES.match(series)
     if not match or int(match.group(2)) == 0:
@@ -112,7 +136,7 @@ def _series(src_path: str, text: str, value: Any) -> str | None:
     return f"{int(match.group(1))}.{int(match.group(2))}"
 
 
-def _date(src_path: str, text: str, value: Any) -> dt.date | None:
+def _date(src_path: str, text: _Source, value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     if not isinstance(value, (str, int, float)):  # never str() a list: an alias can make it huge
@@ -132,7 +156,7 @@ def _date(src_path: str, text: str, value: Any) -> dt.date | None:
         ) from None
 
 
-def _plain(src_path: str, text: str, data: dict[str, Any], key: str) -> str:
+def _plain(src_path: str, text: _Source, data: dict[str, Any], key: str) -> str:
     value = data.get(key, "")
     if value is None:
         return ""
@@ -141,7 +165,7 @@ def _plain(src_path: str, text: str, data: dict[str, Any], key: str) -> str:
     return " ".join(str(value).split())
 
 
-def _draft(src_path: str, text: str, value: Any) -> bool:
+def _draft(src_path: str, text: _Source, value: Any) -> bool:
     """`draft: true` keeps a post out of `build` (serve shows it); only true or false will do."""
     if value is None or isinstance(value, bool):
         return bool(value)
@@ -151,7 +175,7 @@ def _draft(src_path: str, text: str, value: Any) -> bool:
     )
 
 
-def _tags(src_path: str, text: str, value: Any) -> tuple[str, ...]:
+def _tags(src_path: str, text: _Source, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):

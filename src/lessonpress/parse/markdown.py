@@ -19,12 +19,14 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
-from mdit_py_plugins.myst_blocks.index import block_break, line_comment
+from mdit_py_plugins.myst_blocks.index import block_break, line_comment, target
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from ..document import ADMONITIONS, SOLUTION, solution_html
 from ..text import url_problem
 from .blocks import fence_closed
+from .quiz import is_quiz, quiz_plugin
+from .toml_front import toml_front_matter
 
 # `{note}` or `{note} A title`, the info of an admonition's fence or `:::` line.
 ADMONITION = re.compile(r"^\{(" + "|".join(ADMONITIONS) + r")\}(?:\s+(.*))?$")
@@ -42,6 +44,7 @@ def new_markdown() -> MarkdownIt:
     md.enable("table")
     md.enable("strikethrough")
     front_matter_plugin(md)
+    md.block.ruler.before("front_matter", "toml_front_matter", toml_front_matter)
     # Pandoc's rule, so that "$5 and $10" stays prose: an opening $ is followed by a non-space,
     # a closing $ follows a non-space and is not followed by a digit. (allow_digits=False
     # would check that digit, but also one before the opening $, which it reads wrapping
@@ -55,9 +58,12 @@ def new_markdown() -> MarkdownIt:
     container_plugin(md, "admonition", validate=_is_admonition)
     # Any other `:::` line (`:::{notee}`, or a `:::` that closes nothing): parse reports it.
     container_plugin(
-        md, "unknown", validate=lambda params, *args: not _is_solution(params) and not _is_admonition(params)
+        md,
+        "unknown",
+        validate=lambda params, *args: not (_is_solution(params) or _is_admonition(params) or is_quiz(params)),
     )
     _myst_plugin(md)
+    quiz_plugin(md)
     normalize = md.normalizeLink
     # A link that is no URL stays as written (normalizing mangles `http://[fe80::1/docs` into
     # a URL of another host), so that the link check reports it at its line.
@@ -122,6 +128,8 @@ def _myst_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before("hr", "myst_block_break", block_break, _MYST_BLOCK_ALT)
     md.add_render_rule("myst_line_comment", lambda *args: "")
     md.add_render_rule("myst_block_break", lambda *args: "")
+    md.block.ruler.before("blockquote", "myst_target", target, _MYST_BLOCK_ALT)  # `(label)=`
+    md.add_render_rule("myst_target", lambda *args: "")
 
 
 def _undefined_footnote(state: StateInline, silent: bool) -> bool:

@@ -12,6 +12,7 @@ from ..errors import ContentError, Problem
 from ..model import Lesson, PostSource
 from .blocks import FENCE_DIRECTIVES, fence_closed, unclosed_fence, unknown_directive
 from .directives import DIRECTIVE_INFO, parse_directive, parse_value_role
+from .labels import XREF_ROLES, parse_xref_role, with_targets
 from .math import to_mathml
 
 # The inline nodes a heading's text is made of (its id and its table-of-contents entry).
@@ -40,7 +41,9 @@ class DocumentReader:
                     self._inline(child, line, token.type == "inline") for child in token.children
                 )
             nodes.append(_node(token, children, payload))
-        return Document(tuple(self._share(node) for node in _with_headings(nodes)))
+        labelled, problems = with_targets(_with_headings(nodes), self.post.src_path)
+        self.problems.extend(problems)
+        return Document(tuple(self._share(node) for node in labelled))
 
     def _resolved(self, read: Callable[[Any, int], Payload], token: Any, line: int) -> Payload:
         """`read(token, line)`, or None with its problems noted."""
@@ -73,6 +76,8 @@ class DocumentReader:
         return self._share(_node(child, children, payload))
 
     def _inline_payload(self, child: Any, line: int) -> Payload:
+        if child.type == "myst_role" and child.meta.get("name") in XREF_ROLES:
+            return parse_xref_role(self.post.src_path, child, line)
         if child.type == "myst_role":
             return parse_value_role(self.post, child, line, self.lessons)
         if child.type in ("math_inline", "math_inline_double"):

@@ -10,9 +10,13 @@ from ..errors import ContentError, Problem
 from ..load.yaml import key_line
 from ..model import Lesson, ModuleOutline, ParsedPost, PostSource
 from .blocks import block_problems
+from ..document import XRef, targets
 from .front_matter import no_front_matter, parse_front_matter
+from .labels import label_problems
 from .memo import ParseMemo
 from .nodes import DocumentReader, lesson_refs, value_refs
+from .quiz import quiz_problems
+from .toml_front import toml_key_line
 
 
 def parse_posts(
@@ -55,6 +59,7 @@ def collect_posts(
             problems.extend(exc.problems)
     problems.extend(_duplicate_series(parsed))
     problems.extend(_outside_outline(parsed, modules))
+    problems.extend(label_problems(parsed))
     memo.save()
     return parsed, problems
 
@@ -76,7 +81,7 @@ def parse_post(
     tokens = md.parse(post.text, {})
     if not tokens or tokens[0].type != "front_matter":
         raise ContentError.at(post.src_path, 1, no_front_matter(post.text))
-    meta = parse_front_matter(post.src_path, tokens[0].content, yaml)
+    meta = parse_front_matter(post.src_path, tokens[0].content, yaml, toml=tokens[0].markup == "+++")
     if not any(t.type != "front_matter" for t in tokens):
         raise ContentError.at(
             post.src_path,
@@ -85,11 +90,12 @@ def parse_post(
         )
     reader = DocumentReader(post, lessons, formulas)
     document = reader.read(tokens)
-    problems = reader.problems + block_problems(post, tokens)
+    problems = reader.problems + block_problems(post, tokens) + quiz_problems(post, tokens)
     if problems:
         raise ContentError(problems)
     end = tokens[0].map[1] if tokens[0].map else 0
-    return ParsedPost(post, meta, document, end, lesson_refs(document), value_refs(document))
+    refs = (lesson_refs(document), value_refs(document))
+    return ParsedPost(post, meta, document, end, *refs, tuple(targets(document)), tuple(document.payloads(XRef)))
 
 
 def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:
@@ -134,5 +140,8 @@ def _outside_outline(posts: list[ParsedPost], modules: tuple[ModuleOutline, ...]
 
 def _series_line(post: ParsedPost) -> int:
     """The file line of the post's `series:`; its front matter's YAML is lines 2 to body_line - 1."""
-    front_matter = post.source.text.splitlines()[1 : post.body_line - 1]
-    return key_line("\n".join(front_matter), "series", first_line=2)
+    lines = post.source.text.splitlines()
+    front_matter = "\n".join(lines[1 : post.body_line - 1])
+    if lines[0].rstrip() == "+++":
+        return toml_key_line(front_matter, "series", first_line=2)
+    return key_line(front_matter, "series", first_line=2)

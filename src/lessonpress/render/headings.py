@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..document import Document, Heading
+from ..document import Document, Heading, targets
 from ..model import LessonResult
 from ..text import slug_of
 from ..values import value_text
@@ -23,11 +23,12 @@ def heading_ids(document: Document, reserved: frozenset[str], results: dict[str,
     """The id of each of the sections(): from its text (a {value} as the page shows it),
     slugified as markdown-it's anchors plugin does, but never empty ('section' for '## ?!?')
     and never one of the page template's own ids (`reserved`) or an earlier heading's: those
-    get '-1', '-2', ..."""
-    taken = set(reserved)
+    get '-1', '-2', ...; a heading after a `(label)=` line has the label for its id."""
+    taken = set(reserved) | {target.label for target in targets(document)}  # a label is its heading's id
     tried: dict[str, int] = {}
     return [
-        _unique_id(slug_of(heading_text(h, _ID_TEXT, results), ascii_only=False) or "section", taken, tried)
+        h.label
+        or _unique_id(slug_of(heading_text(h, _ID_TEXT, results), ascii_only=False) or "section", taken, tried)
         for h in sections(document)
     ]
 

@@ -19,6 +19,7 @@ from .. import __version__
 from ..store import digest
 from ..versions import package_version
 from ..model import Lesson, LessonResult, ParsedPost, PostMeta, SiteConfig
+from .refs import Resolved, resolve_refs, site_labels
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class PageInputs:
     prev: NavLink | None
     next: NavLink | None
     runs: tuple[Run, ...]  # of the post's lessons, in ParsedPost.lesson_paths order
+    refs: tuple[Resolved, ...] = ()  # its cross-references, with what they show of other posts
 
 
 @dataclass(frozen=True)
@@ -123,13 +125,14 @@ def page_inputs(
 ) -> list[PageInputs]:
     """The inputs of every post's page (`ordered` by series_key, for previous and next)."""
     pages = []
+    labels = site_labels(ordered)
     for index, post in enumerate(ordered):
         runs = tuple(
             Run(lessons[p], digests.get(p) or digest(results[p]), results[p]) for p in post.lesson_paths
         )
         prev = _nav(ordered[index - 1]) if index > 0 else None
         next_ = _nav(ordered[index + 1]) if index + 1 < len(ordered) else None
-        pages.append(PageInputs(post, site, templates, prev, next_, runs))
+        pages.append(PageInputs(post, site, templates, prev, next_, runs, resolve_refs(post, labels)))
     return pages
 
 

@@ -44,7 +44,8 @@ def render_post(
         ids = heading_ids(post.document, reserved | solution_ids(post.document, solutions), results)
         lessons = {run.lesson.src_path: run.lesson for run in inputs.runs}
         drawing = Drawing(
-            results, lessons, env.get_template("_cell.html"), downloads, names, highlights, solutions
+            results, lessons, env.get_template("_cell.html"), downloads, names, highlights, solutions,
+            {found.ref: found for found in inputs.refs},
         )
         body = body_html(post.document, ids, drawing)
     figures = page_figures(post, results, names)

@@ -3,15 +3,16 @@ footnotes, and MyST's comments and block breaks (which the page does not show)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from ..store import TextMemo
-from ..document import Footnote, LessonRef, Math, Node, ValueRef, solution_html
+from ..document import Footnote, LessonRef, Math, Node, Target, ValueRef, XRef, solution_html
 from ..model import CONTROL_CHARACTERS, CellResult, Lesson, LessonResult, lesson_name
 from ..values import value_text
+from .refs import Resolved, equation_html, target_html, xref_html
 
 if TYPE_CHECKING:
     import jinja2
@@ -39,17 +40,21 @@ class Drawing:
     figure_names: dict[FigureKey, str]  # the file name of each figure the post shows
     highlights: TextMemo | None = None
     solutions: str = "open"  # site.yaml's `solutions:`: open (framed, labelled) or collapsed
+    refs: dict[XRef, Resolved] = field(default_factory=dict)  # the post's cross-references
 
 
 def draw_block(node: Node, drawing: Drawing) -> str | None:
     """The HTML of a block node lessonpress draws itself, or None for CommonMark's own."""
     if node.type in ("fence", "code_block"):
         if isinstance(node.payload, LessonRef):
-            return render_lesson_ref(drawing, node.payload)
+            anchor = target_html(Target(node.payload.label, "cell", 0, "")) if node.payload.label else ""
+            return anchor + render_lesson_ref(drawing, node.payload)
         language = node.info.strip().split()[0] if node.info.strip() else ""
         return f'<div class="code-block">{highlight(node.content, language, drawing.highlights)}</div>\n'
     if node.type in ("math_block", "math_block_label") and isinstance(node.payload, Math):
-        return f'<div class="math-display" tabindex="0">{node.payload.mathml}</div>\n'
+        return equation_html(node.payload)
+    if isinstance(node.payload, Target):
+        return target_html(node.payload)
     if node.type in ("container_solution_open", "container_solution_close"):
         return solution_html(node, collapsed=drawing.solutions == "collapsed")
     if isinstance(node.payload, Footnote):
@@ -59,6 +64,8 @@ def draw_block(node: Node, drawing: Drawing) -> str | None:
 
 def draw_inline(node: Node, drawing: Drawing) -> str | None:
     """The HTML of an inline node lessonpress draws itself, or None for CommonMark's own."""
+    if isinstance(node.payload, XRef):
+        return xref_html(node.payload, drawing.refs.get(node.payload))
     if isinstance(node.payload, ValueRef):
         return f'<span class="lesson-value">{escape(value_text(node.payload, drawing.results))}</span>'
     if isinstance(node.payload, Math):
