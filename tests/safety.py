@@ -121,3 +121,8 @@ def copy_built(case: Built, dest: Path) -> Built:
     """A copy of a whole built case (project, cache and site) at `dest`, for a test to spoil."""
     shutil.copytree(case.world, dest, symlinks=True)
     return Built(dest, dest / case.root.relative_to(case.world), dest / case.out.relative_to(case.world))
+
+
+def build_args(case: Built, out: Path | str | None = None) -> tuple[str, ...]:
+    """`build` of the case's project into its site (or into `out`)."""
+    return ("build", "--root", str(case.root), "--out", str(case.out if out is None else out))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import post
-from .safety import MINIMAL, Built, built, cli, fails_safely
+from .safety import Built, MINIMAL, build_args, built, cli, fails_safely
 
 MEMORY_CAP = 4 << 30  # bytes of address space for a build fed a small input that eats memory
 QUICK = 60  # seconds: far more than any of these builds needs, far less than a runaway takes
@@ -56,10 +56,6 @@ def edited(case: Built, files: dict[str, str]) -> Iterator[Built]:
                 (case.root / name).write_bytes(data)
         for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
             folder.rmdir()
-
-
-def build_args(case: Built) -> tuple[str, ...]:
-    return ("build", "--root", str(case.root), "--out", str(case.out))
 
 
 def build_page(case: Built, files: dict[str, str], timeout: float = QUICK) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .safety import CACHE, Built, built, cli, copy_built, fails_safely, tree
+from .safety import Built, CACHE, build_args, built, cli, copy_built, fails_safely, tree
 
 MARKER = ".lessonpress-site"
 
@@ -87,10 +87,6 @@ def faults(tmp_path: Path) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
 
 
-def build_args(case: Built, out: Path | str | None = None) -> tuple[str, ...]:
-    return ("build", "--root", str(case.root), "--out", str(case.out if out is None else out))
-
-
 def edit_post(case: Built, text: str) -> int:
     """Append `text` to the post; return the line it starts on."""
     path = case.root / "posts" / "p.md"
@@ -128,7 +124,9 @@ def test_files_added_to_a_published_site_are_refused_and_kept(case: Built) -> No
     (case.out / "CNAME").write_text("example.com\n")
     (case.out / "posts" / "notes").mkdir()
     (case.out / "posts" / "notes" / "draft.txt").write_text("mine\n")
-    result = fails_safely(case, *build_args(case), code=2, message=f"--out {case.out} is a site lessonpress built")
+    result = fails_safely(
+        case, *build_args(case), code=2, message=f"--out {case.out} is a site lessonpress built"
+    )
     assert "CNAME" in result.stderr and "posts/notes/" in result.stderr, result.stderr
     for added in (case.out / "CNAME", case.out / "posts" / "notes"):
         shutil.rmtree(added) if added.is_dir() else added.unlink()
@@ -231,7 +229,11 @@ def test_only_leftovers_lessonpress_made_are_removed(case: Built) -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ['<a href="http://[fe80::1/docs">x</a>', '<img src="//[::1/x.png" alt="x">', '<a href="https://[abc]/">x</a>'],
+    [
+        '<a href="http://[fe80::1/docs">x</a>',
+        '<img src="//[::1/x.png" alt="x">',
+        '<a href="https://[abc]/">x</a>',
+    ],
 )
 def test_an_invalid_url_fails_the_build_at_its_line(case: Built, link: str) -> None:
     line = edit_post(case, f"See {link} here.")
@@ -244,7 +246,10 @@ def test_an_invalid_url_fails_the_build_at_its_line(case: Built, link: str) -> N
 @pytest.mark.parametrize(
     "text, shown",
     [
-        ("![x](http://[fe80::1/x.png)", "http://[fe80::1/x.png"),  # markdown would mangle it into another host
+        (
+            "![x](http://[fe80::1/x.png)",
+            "http://[fe80::1/x.png",
+        ),  # markdown would mangle it into another host
         ("[x]: http://[fe80::1/docs\n\nSee [x].", "http://[fe80::1/docs"),
         ("See <http://[fe80::1/>.", "http://[fe80::1/"),
         ("See [y](http://[::1]:99999/).", "Port out of range"),
@@ -252,7 +257,15 @@ def test_an_invalid_url_fails_the_build_at_its_line(case: Built, link: str) -> N
         ('See <a href="http://exa\x01mple.com/">y</a>.', "control character"),
         ('<div><img src="http://[::1/' + "a" * 5000 + '.png"></div>', "(5016 characters)"),
     ],
-    ids=["markdown image", "reference definition", "autolink", "port", "port not a number", "control", "long"],
+    ids=[
+        "markdown image",
+        "reference definition",
+        "autolink",
+        "port",
+        "port not a number",
+        "control",
+        "long",
+    ],
 )
 def test_every_kind_of_invalid_url_fails_the_build_at_its_line(case: Built, text: str, shown: str) -> None:
     line = edit_post(case, text)
@@ -266,7 +279,9 @@ def test_an_invalid_url_in_a_template_is_located_in_the_template(case: Built) ->
     (case.root / "templates").mkdir()
     (case.root / "templates/base.html").write_text(text)
     line = text[: text.index("[::1/x")].count("\n") + 1
-    result = fails_safely(case, *build_args(case), code=1, message=f"templates/base.html:{line}: error: invalid URL")
+    result = fails_safely(
+        case, *build_args(case), code=1, message=f"templates/base.html:{line}: error: invalid URL"
+    )
     assert result.stderr.count("error: invalid URL") == 1, "one template line: one error, not one per page"
 
 
