@@ -107,3 +107,84 @@ def test_a_prose_edit_reads_toml_from_the_memo(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Hello again." in (case.out / "posts/a/index.html").read_text(encoding="utf-8")
     assert " tomllib" not in result.stderr and " yaml" not in result.stderr
+
+
+# Static images beside a post: `![alt](file)` and `{figure}`, copied beside the page.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
+IMAGES_BODY = """\
+An inline image ![a plot of the loss](loss.png) and a remote one ![logo](https://example.com/x.png).
+
+```{figure} diagrams/net.svg
+:alt: The network
+:width: 300
+:name: fig-net
+
+The network, layer by layer.
+```
+
+:::{figure} loss.png
+:alt: The loss again
+:width: 50%
+
+Half as wide.
+:::
+
+See {ref}`fig-net`.
+"""
+
+
+def _images_project(body: str = IMAGES_BODY) -> dict[str, str | bytes]:
+    return {
+        "posts/a.md": post("A post", body=body),
+        "posts/a/loss.png": PNG,
+        "posts/a/diagrams/net.svg": SVG,
+    }
+
+
+def test_images_and_figures_are_copied_and_drawn(tmp_path: Path) -> None:
+    case = built(tmp_path, _images_project())
+    assert (case.out / "posts/a/loss.png").read_bytes() == PNG
+    assert (case.out / "posts/a/diagrams/net.svg").read_bytes() == SVG
+    page = (case.out / "posts/a/index.html").read_text()
+    assert '<img src="loss.png" alt="a plot of the loss">' in page
+    assert 'src="https://example.com/x.png"' in page
+    figure = '<figure class="post-figure" id="fig-net"><img src="diagrams/net.svg" alt="The network" width="300">'
+    assert figure in page
+    assert "<figcaption>The network, layer by layer.</figcaption>" in page
+    assert 'alt="The loss again" style="width: 50%"><figcaption>Half as wide.</figcaption>' in page
+    assert 'href="#fig-net"' in page
+
+
+def test_an_edited_image_republishes(tmp_path: Path) -> None:
+    case = built(tmp_path, _images_project())
+    (case.root / "posts/a/loss.png").write_bytes(PNG + b"edited")
+    result = cli("build", "--root", str(case.root), "--out", str(case.out))
+    assert result.returncode == 0, result.stderr
+    assert (case.out / "posts/a/loss.png").read_bytes() == PNG + b"edited"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("Text.\n\n![a plot](gone.png)\n", 9, "image file posts/a/gone.png not found"),
+        ("Text.\n\n![](loss.png)\n", 9, "has no alt text"),
+        ("```{figure} loss.png\n:width: 20\n```\n", 7, "has no alt text"),
+        ("![a plot](../b/loss.png)\n", 7, "leaves the post's folder"),
+        ("![a plot](/loss.png)\n", 7, "must be relative to posts/a/"),
+        ("```{lesson} l.py\n```\n\n![a plot](l.ipynb)\n", 10, "has the name of a file lessonpress writes"),
+        ("```{lesson} l.py\n```\n\n![a plot](l-a-1.png)\n", 10, "has the name of a file lessonpress writes"),
+    ],
+)
+def test_image_misuse_is_a_located_error(tmp_path: Path, body: str, line: int, message: str) -> None:
+    case = built(tmp_path, _images_project())
+    lesson = "import matplotlib.pyplot as plt\n\n# %% a\nplt.plot([1, 2])\n"
+    (case.root / "lessons/a").mkdir(parents=True, exist_ok=True)
+    (case.root / "lessons/a/l.py").write_text(lesson)
+    (case.root / "posts/a/l.ipynb").write_bytes(PNG)
+    (case.root / "posts/a/l-a-1.png").write_bytes(PNG)
+    (case.root / "posts/a.md").write_text(post("A post", body=body))
+    allowed = (case.root / "posts", case.root / "lessons")
+    args = ("build", "--root", str(case.root), "--out", str(case.out))
+    result = fails_safely(case, *args, code=1, allowed=allowed)
+    assert f"posts/a.md:{line}: error: " in result.stderr and message in result.stderr, result.stderr

@@ -89,7 +89,7 @@ class Target:
     cell or a labelled equation. `level` is a heading's (0 for the rest)."""
 
     label: str
-    kind: Literal["heading", "cell", "equation"]
+    kind: Literal["heading", "cell", "equation", "figure"]
     line: int
     title: str  # what a {ref} without text shows
     number: int = 0  # an equation's
@@ -106,7 +106,21 @@ class XRef:
     line: int
 
 
-Payload = LessonRef | ValueRef | Math | Heading | Footnote | Target | XRef | None
+@dataclass(frozen=True)
+class Image:
+    """A static image kept beside the post (`posts/<slug>/<path>`): `![alt](path)`, or a
+    `{figure}` directive (figure=True) with its width, caption and `:name:` label."""
+
+    path: str  # relative to the post's folder, normalized
+    alt: str
+    line: int
+    figure: bool = False
+    width: str = ""  # a figure's `:width:`: pixels ("300") or a percentage ("50%")
+    caption: str = ""
+    label: str = ""
+
+
+Payload = LessonRef | ValueRef | Math | Heading | Footnote | Target | XRef | Image | None
 Attribute = tuple[str, str | int | float]
 
 
@@ -188,6 +202,7 @@ def targets(document: Document) -> list[Target]:
     found += [
         Target(ref.label, "cell", ref.line, lesson_title(ref)) for ref in document.payloads(LessonRef) if ref.label
     ]
+    found += [Target(i.label, "figure", i.line, i.caption or i.alt) for i in document.payloads(Image) if i.label]
     return found
 
 

@@ -10,7 +10,7 @@ from collections.abc import Hashable
 from typing import Any, TypeVar
 
 # The references are at home in the document model; other stages import them from here too.
-from .document import Document, LessonRef, Node, Target, ValueRef, XRef
+from .document import Document, Image, LessonRef, Node, Target, ValueRef, XRef
 
 K = TypeVar("K", bound=Hashable)
 
@@ -124,6 +124,7 @@ class ParsedPost:
     # the document, so that linking pages does not unpickle every post's document).
     targets: tuple[Target, ...] = field(default=(), compare=False)
     xrefs: tuple[XRef, ...] = field(default=(), compare=False)
+    images: tuple[Image, ...] = field(default=(), compare=False)  # files beside the post it shows
 
     @property
     def tokens(self) -> tuple[Node, ...]:

@@ -11,8 +11,8 @@ from ..model import PostSource
 from .directives import DIRECTIVE_INFO
 
 # The directives a fence may name, and those a `:::` block may.
-FENCE_DIRECTIVES = ("lesson", *ADMONITIONS)
-COLON_DIRECTIVES = ("solution", *ADMONITIONS, "quiz", "checklist")
+FENCE_DIRECTIVES = ("lesson", *ADMONITIONS, "figure")
+COLON_DIRECTIVES = ("solution", *ADMONITIONS, "figure", "quiz", "checklist")
 
 
 def unknown_directive(src_path: str, line: int, name: str, known: tuple[str, ...]) -> Problem:

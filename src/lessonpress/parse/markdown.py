@@ -25,6 +25,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 from ..document import ADMONITIONS, SOLUTION, solution_html
 from ..text import url_problem
 from .blocks import fence_closed
+from .media import fold_figures, is_figure
 from .quiz import is_quiz, quiz_plugin
 from .toml_front import toml_front_matter
 
@@ -56,11 +57,15 @@ def new_markdown() -> MarkdownIt:
     myst_role_plugin(md)
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
     container_plugin(md, "admonition", validate=_is_admonition)
+    container_plugin(md, "figure", validate=is_figure)
+    md.core.ruler.after("block", "myst_figures", fold_figures)
     # Any other `:::` line (`:::{notee}`, or a `:::` that closes nothing): parse reports it.
     container_plugin(
         md,
         "unknown",
-        validate=lambda params, *args: not (_is_solution(params) or _is_admonition(params) or is_quiz(params)),
+        validate=lambda params, *args: not (
+            _is_solution(params) or _is_admonition(params) or is_quiz(params) or is_figure(params)
+        ),
     )
     _myst_plugin(md)
     quiz_plugin(md)

@@ -14,6 +14,7 @@ from .blocks import FENCE_DIRECTIVES, fence_closed, unclosed_fence, unknown_dire
 from .directives import DIRECTIVE_INFO, parse_directive, parse_value_role
 from .labels import XREF_ROLES, parse_xref_role, with_targets
 from .math import to_mathml
+from .media import parse_image, parse_figure
 
 # The inline nodes a heading's text is made of (its id and its table-of-contents entry).
 HEADING_TEXT = ("text", "code_inline", "math_inline", "myst_role")
@@ -57,6 +58,8 @@ class DocumentReader:
         if token.type == "fence" and not fence_closed(token):
             raise ContentError([unclosed_fence(self.post.src_path, token, line)])
         directive = DIRECTIVE_INFO.match(token.info.strip()) if token.type == "fence" else None
+        if directive and directive.group(1) == "figure":
+            return parse_figure(self.post, token, line)
         if directive and directive.group(1) != "lesson":  # an admonition's fence is no fence now
             raise ContentError(
                 [unknown_directive(self.post.src_path, line, directive.group(1), FENCE_DIRECTIVES)]
@@ -94,6 +97,8 @@ class DocumentReader:
             )
         if child.type == "footnote_ref":
             return _footnote(child)
+        if child.type == "image":
+            return parse_image(self.post, child, line)
         if child.type == "math_unclosed":
             raise ContentError.at(
                 self.post.src_path,

@@ -10,7 +10,7 @@ from ..errors import ContentError, Problem
 from ..load.yaml import key_line
 from ..model import Lesson, ModuleOutline, ParsedPost, PostSource
 from .blocks import block_problems
-from ..document import XRef, targets
+from ..document import Image, XRef, targets
 from .front_matter import no_front_matter, parse_front_matter
 from .labels import label_problems
 from .memo import ParseMemo
@@ -95,7 +95,10 @@ def parse_post(
         raise ContentError(problems)
     end = tokens[0].map[1] if tokens[0].map else 0
     refs = (lesson_refs(document), value_refs(document))
-    return ParsedPost(post, meta, document, end, *refs, tuple(targets(document)), tuple(document.payloads(XRef)))
+    return ParsedPost(
+        post, meta, document, end, *refs, tuple(targets(document)), tuple(document.payloads(XRef)),
+        images=tuple(document.payloads(Image)),
+    )
 
 
 def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:

@@ -9,6 +9,7 @@ downloads; environment.py is Jinja and its errors.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from .inputs import (
     series_key,
     site_info,
 )
+from .media import read_media
 from .notebook import lesson_downloads, to_notebook
 
 if TYPE_CHECKING:
@@ -65,8 +67,10 @@ def render_site(
     files: list[OutputFile] = []
     problems: list[Problem] = []
     for inputs in page_inputs(ordered, results, project.lessons, digests or {}, site, templates):
-        name, key = f"post-{inputs.post.source.slug}", input_key(cache.code_key, inputs)
+        name = f"post-{inputs.post.source.slug}"
         try:
+            inputs = replace(inputs, media=read_media(project.root, inputs.post))
+            key = input_key(cache.code_key, inputs)
             files.extend(cache.get_or_make(name, key, partial(renderer.post, inputs)))
             files.extend(lesson_downloads(project.lessons, inputs.post, cache))
         except ContentError as exc:

@@ -19,6 +19,7 @@ from .. import __version__
 from ..store import digest
 from ..versions import package_version
 from ..model import Lesson, LessonResult, ParsedPost, PostMeta, SiteConfig
+from .media import MediaFile
 from .refs import Resolved, resolve_refs, site_labels
 
 
@@ -87,6 +88,7 @@ class PageInputs:
     next: NavLink | None
     runs: tuple[Run, ...]  # of the post's lessons, in ParsedPost.lesson_paths order
     refs: tuple[Resolved, ...] = ()  # its cross-references, with what they show of other posts
+    media: tuple[MediaFile, ...] = ()  # the files its images show (render.media.read_media)
 
 
 @dataclass(frozen=True)

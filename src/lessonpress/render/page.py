@@ -12,12 +12,14 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..document import Document, solution_id
+from ..errors import ContentError
 from ..store import TextMemo
 from ..model import LessonResult, ModuleOutline, OutputFile, ParsedPost, unique_names
 from .body import body_html
 from .environment import render_template, template_errors
 from .headings import heading_ids, table_of_contents
 from .inputs import PageInputs
+from .media import clash_problems
 from .rules import Drawing, FigureKey, shown_cells
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ def render_post(
     results = {run.lesson.src_path: run.result for run in inputs.runs}
     downloads = post.download_names
     names = figure_names(post, results, downloads)
+    if clashes := clash_problems(post, [*names.values(), *downloads.values()]):
+        raise ContentError(clashes)
     with template_errors(dest, "_cell.html"):
         solutions = inputs.site.solutions
         ids = heading_ids(post.document, reserved | solution_ids(post.document, solutions), results)
@@ -52,6 +56,7 @@ def render_post(
     page = _page(
         inputs, env, dest, body, table_of_contents(post.document, ids, results), next(iter(figures), None)
     )
+    figures.update({media.path: media.data for media in inputs.media})
     return [page, *(OutputFile(f"posts/{post.source.slug}/{name}", data) for name, data in figures.items())]
 
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from ..store import TextMemo
-from ..document import Footnote, LessonRef, Math, Node, Target, ValueRef, XRef, solution_html
+from ..document import Footnote, Image, LessonRef, Math, Node, Target, ValueRef, XRef, solution_html
 from ..model import CONTROL_CHARACTERS, CellResult, Lesson, LessonResult, lesson_name
 from ..values import value_text
+from .media import figure_html, image_html
 from .refs import Resolved, equation_html, target_html, xref_html
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class Drawing:
 
 def draw_block(node: Node, drawing: Drawing) -> str | None:
     """The HTML of a block node lessonpress draws itself, or None for CommonMark's own."""
+    if isinstance(node.payload, Image):
+        return figure_html(node.payload)
     if node.type in ("fence", "code_block"):
         if isinstance(node.payload, LessonRef):
             anchor = target_html(Target(node.payload.label, "cell", 0, "")) if node.payload.label else ""
@@ -66,6 +69,8 @@ def draw_inline(node: Node, drawing: Drawing) -> str | None:
     """The HTML of an inline node lessonpress draws itself, or None for CommonMark's own."""
     if isinstance(node.payload, XRef):
         return xref_html(node.payload, drawing.refs.get(node.payload))
+    if isinstance(node.payload, Image):
+        return image_html(node.payload)
     if isinstance(node.payload, ValueRef):
         return f'<span class="lesson-value">{escape(value_text(node.payload, drawing.results))}</span>'
     if isinstance(node.payload, Math):
