@@ -15,7 +15,6 @@ from .front_matter import no_front_matter, parse_front_matter
 from .labels import label_problems
 from .memo import ParseMemo
 from .nodes import DocumentReader, lesson_refs, value_refs
-from .quiz import quiz_problems
 from .toml_front import toml_key_line
 
 
@@ -90,6 +89,9 @@ def parse_post(
         )
     reader = DocumentReader(post, lessons, formulas)
     document = reader.read(tokens)
+    from .quiz import quiz_problems  # here, not at the top: it imports markdown-it, which a
+    # rebuild whose posts all come from the parse memo never needs
+
     problems = reader.problems + block_problems(post, tokens) + quiz_problems(post, tokens)
     if problems:
         raise ContentError(problems)
