@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import post, write_project
-from .safety import CACHE, MINIMAL, built, cli, fails_safely, tree
+from .safety import CACHE, MINIMAL, build_args, built, cli, fails_safely, tree
 
 POST_LINE = 7  # the line of the `{lesson}` directive in MINIMAL's post
 
@@ -243,11 +243,7 @@ def test_an_odd_value_quoted_is_named_unquotable(tmp_path: Path, name: str) -> N
     (case.root / "lessons/p/l.py").write_text(ODD_VALUES)
     fails_safely(
         case,
-        "build",
-        "--root",
-        str(case.root),
-        "--out",
-        str(case.out),
+        *build_args(case),
         code=1,
         message=f"{name!r} in lesson l.py is a",
     )
@@ -300,7 +296,10 @@ def test_a_failure_of_the_runner_itself_is_reported_with_its_exception(tmp_path:
 
 @pytest.mark.parametrize(
     "quote, shown",
-    [("{value}`l.py:big`", "big = <int of 100001 digits>"), ("{value}`l.py:large:.2e`", "large = <int of 401 digits>")],
+    [
+        ("{value}`l.py:big`", "big = <int of 100001 digits>"),
+        ("{value}`l.py:large:.2e`", "large = <int of 401 digits>"),
+    ],
     ids=["too many digits for str", "too large for a float"],
 )
 def test_a_huge_int_quoted_is_a_located_error(tmp_path: Path, quote: str, shown: str) -> None:

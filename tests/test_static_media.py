@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import post
-from .safety import built, cli, fails_safely
+from .safety import build_args, built, cli, fails_safely
 
 TOML_POST = """+++
 title = "A post"
@@ -65,11 +65,7 @@ def test_toml_errors_are_located(tmp_path: Path, text: str, message: str) -> Non
     (case.root / "posts/a.md").write_text(text, encoding="utf-8")
     fails_safely(
         case,
-        "build",
-        "--root",
-        str(case.root),
-        "--out",
-        str(case.out),
+        *build_args(case),
         code=1,
         message=message,
         allowed=(case.root / "posts/a.md",),
@@ -149,7 +145,9 @@ def test_images_and_figures_are_copied_and_drawn(tmp_path: Path) -> None:
     page = (case.out / "posts/a/index.html").read_text()
     assert '<img src="loss.png" alt="a plot of the loss">' in page
     assert 'src="https://example.com/x.png"' in page
-    figure = '<figure class="post-figure" id="fig-net"><img src="diagrams/net.svg" alt="The network" width="300">'
+    figure = (
+        '<figure class="post-figure" id="fig-net"><img src="diagrams/net.svg" alt="The network" width="300">'
+    )
     assert figure in page
     assert "<figcaption>The network, layer by layer.</figcaption>" in page
     assert 'alt="The loss again" style="width: 50%"><figcaption>Half as wide.</figcaption>' in page

@@ -105,3 +105,15 @@ def _stray_block(src_path: str, token: Any) -> Problem:
     else:
         message = f"cannot read '{token.markup}{info}': write '{token.markup}{{solution}}', or '\\{token.markup}' for literal colons"
     return Problem(src_path, line, message)
+
+
+def container_end(tokens: list[Any], start: int, name: str) -> int:
+    """The index of the token closing the `:::{name}` container opened at `start` (nested ones
+    of the same name counted), or len(tokens) if it is never closed."""
+    steps = {f"container_{name}_open": 1, f"container_{name}_close": -1}
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += steps.get(tokens[index].type, 0)
+        if depth == 0:
+            return index
+    return len(tokens)

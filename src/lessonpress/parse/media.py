@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from ..document import Image
 from ..errors import ContentError
 from ..model import PostSource
+from .blocks import container_end
 from .labels import LABEL, label_message
 
 FIGURE_OPTIONS = ("alt", "width", "name")
@@ -120,12 +121,7 @@ def fold_figures(state: Any) -> None:
             out.append(token)
             index += 1
             continue
-        depth, end = 0, index
-        while end < len(tokens):
-            depth += {"container_figure_open": 1, "container_figure_close": -1}.get(tokens[end].type, 0)
-            if depth == 0:
-                break
-            end += 1
+        end = container_end(tokens, index, "figure")
         start, stop = token.map or (0, 0)
         content = "".join(text + "\n" for text in lines[start + 1 : stop])
         fence = Token("fence", "code", 0, info=token.info, content=content, markup=":::", block=True)

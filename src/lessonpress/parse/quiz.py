@@ -16,6 +16,7 @@ from mdit_py_plugins.container import container_plugin
 
 from ..errors import Problem
 from ..model import PostSource
+from .blocks import container_end
 
 QUIZ_DIRECTIVES = ("quiz", "checklist")
 QUIZ_INFO = re.compile(r"^\{(quiz|checklist)\}(?:\s+(.*))?$")
@@ -78,19 +79,10 @@ def _regrouped(tokens: list[Token]) -> list[Token]:
             out.append(token)
             index += 1
             continue
-        end = _closing_index(tokens, index)
+        end = container_end(tokens, index, "quiz")
         out += _block(token, _regrouped(tokens[index + 1 : end]))
         index = end + 1
     return out
-
-
-def _closing_index(tokens: list[Token], start: int) -> int:
-    depth = 0
-    for index in range(start, len(tokens)):
-        depth += {"container_quiz_open": 1, "container_quiz_close": -1}.get(tokens[index].type, 0)
-        if depth == 0:
-            return index
-    return len(tokens)
 
 
 def _block(opening: Token, body: list[Token]) -> list[Token]:
