@@ -126,3 +126,12 @@ def copy_built(case: Built, dest: Path) -> Built:
 def build_args(case: Built, out: Path | str | None = None) -> tuple[str, ...]:
     """`build` of the case's project into its site (or into `out`)."""
     return ("build", "--root", str(case.root), "--out", str(case.out if out is None else out))
+
+
+def misuse_fails(case: Built, dest: Path, path: str, text: str) -> str:
+    """Copy the built case to `dest`, write `text` into its `path` (a post), and check that the
+    build fails with exit 1 and loses nothing; its error output."""
+    copy = copy_built(case, dest)
+    (copy.root / path).write_text(text, encoding="utf-8")
+    return fails_safely(copy, *build_args(copy), code=1).stderr
+

@@ -240,7 +240,7 @@ def test_new_post_builds(project) -> None:  # type: ignore[no-untyped-def]
     result = cli("build", "--root", str(root))
     assert result.returncode == 0, result.stderr
     page = (root / "site" / "posts" / "two" / "index.html").read_text()
-    assert "What this post answers" in page and "<img" in page and "Result: final loss" in page
+    assert "Mathematical foundations" in page and "<img" in page and "Result: final loss" in page
     standalone = subprocess.run(
         [sys.executable, str(root / "lessons" / "two" / "two.py")],
         capture_output=True,

@@ -101,7 +101,7 @@ PROBLEMS = (
     "posts/p.md:9: error: {doc}`9.9` names no post",
     "posts/p.md:9: error: {eq}`sec` needs a numbered equation",
     "posts/q.md:7: error: label 'sec' is already used at posts/p.md:11",
-    "posts/r.md:7: error: '(dangling)=' must come right before a heading or a {lesson} cell",
+    "posts/r.md:7: error: '(dangling)=' must come right before a heading, a {lesson} cell or an admonition",
     "posts/r.md:10: error: {ref}`bad label`: 'bad label' is not a label",
 )
 

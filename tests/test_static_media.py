@@ -149,8 +149,10 @@ def test_images_and_figures_are_copied_and_drawn(tmp_path: Path) -> None:
         '<figure class="post-figure" id="fig-net"><img src="diagrams/net.svg" alt="The network" width="300">'
     )
     assert figure in page
-    assert "<figcaption>The network, layer by layer.</figcaption>" in page
-    assert 'alt="The loss again" style="width: 50%"><figcaption>Half as wide.</figcaption>' in page
+    caption = '<figcaption><span class="caption-number">Figure 1.</span> The network, layer by layer.</figcaption>'
+    assert caption in page
+    second = 'alt="The loss again" style="width: 50%">\n<figcaption><span class="caption-number">Figure 2.</span> Half'
+    assert second in page
     assert 'href="#fig-net"' in page
 
 

@@ -89,11 +89,12 @@ class Target:
     cell or a labelled equation. `level` is a heading's (0 for the rest)."""
 
     label: str
-    kind: Literal["heading", "cell", "equation", "figure"]
+    kind: Literal["heading", "cell", "equation", "figure", "admonition"]
     line: int
     title: str  # what a {ref} without text shows
     number: int = 0  # an equation's
     level: int = 0
+    parts: tuple[TextPart, ...] = ()  # a heading's text, its {value}s shown as the page shows them
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,23 @@ class Image:
     line: int
     figure: bool = False
     width: str = ""  # a figure's `:width:`: pixels ("300") or a percentage ("50%")
-    caption: str = ""
+    caption: str = ""  # the caption's text (the page draws the caption's Markdown)
     label: str = ""
+    number: int = 0  # a figure's number in its post, from 1
+    align: str = ""  # left, center or right
 
 
-Payload = LessonRef | ValueRef | Math | Heading | Footnote | Target | XRef | Image | None
+@dataclass(frozen=True)
+class Role:
+    """A MyST text role: {abbr}`MSE (mean squared error)`, {sub}, {sup} or {kbd}`Ctrl+C`
+    ({math} is a Math). `text` is what the page shows, `title` an {abbr}'s explanation."""
+
+    name: str
+    text: str
+    title: str = ""
+
+
+Payload = LessonRef | ValueRef | Math | Heading | Footnote | Target | XRef | Image | Role | None
 Attribute = tuple[str, str | int | float]
 
 
@@ -202,7 +215,9 @@ def targets(document: Document) -> list[Target]:
     found += [
         Target(ref.label, "cell", ref.line, lesson_title(ref)) for ref in document.payloads(LessonRef) if ref.label
     ]
-    found += [Target(i.label, "figure", i.line, i.caption or i.alt) for i in document.payloads(Image) if i.label]
+    found += [
+        Target(i.label, "figure", i.line, i.caption or i.alt, i.number) for i in document.payloads(Image) if i.label
+    ]
     return found
 
 

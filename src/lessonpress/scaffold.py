@@ -11,13 +11,15 @@ from .errors import UsageError
 from .model import SiteConfig
 from .text import count, slug_of
 
+# The shape the series' author asks of every post, in their order (docs/authoring.md).
 SECTIONS = (
-    "What this post answers",
-    "The intuition",
-    "The math",
-    "The math, step by step",
-    "The code",
+    "Introduction",
+    "ELI5",
+    "Mathematical foundations",
+    "In-depth explanation",
+    "Demonstrations",
     "Exercises",
+    "Summary",
     "Key takeaways",
     "What's next",
 )
@@ -113,19 +115,24 @@ def _post(title: str, series: str | None, today: dt.date, lesson: str) -> str:
         "",
     ]
     body = {
-        "What this post answers": "- The question this post settles.",
-        "The intuition": "Explain the idea in plain words before any symbols.",
-        "The math": "$$\nL(w) = \\frac{1}{N} \\sum_{i=1}^{N} (w x_i - y_i)^2\n$$",
-        "The math, step by step": "Walk through each symbol and each step.",
-        "The code": (
+        "Introduction": "What the reader will learn, and why it matters.",
+        "ELI5": "The idea with an everyday picture, and no formulas.",
+        "Mathematical foundations": (
+            "$$\nL(w) = \\frac{1}{N} \\sum_{i=1}^{N} (w x_i - y_i)^2\n$$\n\n"
+            "In words: the loss $L$ is the average, over the $N$ examples, of the squared miss."
+        ),
+        "In-depth explanation": "The idea in detail, building on the math.",
+        "Demonstrations": (
             f"```{{lesson}} {lesson}#train\n:caption: What the reader should see.\n```\n\n"
             f"The loss ends at {{value}}`{lesson}:final_loss:.4f`.\n\n"
             "To run it yourself, install what it needs with `uv pip install torch matplotlib` "
             f"and run it with `uv run {lesson}`."
         ),
         "Exercises": (
-            f"1. A task for the reader.\n\n:::{{solution}}\n```{{lesson}} {lesson}#exercise_1\n```\n:::"
+            "1. A task for the reader.\n\n"
+            f":::{{solution}}\n```{{lesson}} {lesson}#exercise_1\n```\n\nWhat the solution shows.\n:::"
         ),
+        "Summary": "The post in a paragraph.",
         "Key takeaways": "- One line per idea worth keeping.",
         "What's next": "Link the next post.",
     }
@@ -142,19 +149,19 @@ import matplotlib.pyplot as plt
 import torch
 
 # Hyperparameters
-learning_rate = 0.1
-num_epochs = 50
+learning_rate: float = 0.1
+num_epochs: int = 50
 
 torch.manual_seed(0)
 
 # %% data
-x = torch.linspace(-1, 1, 100).unsqueeze(1)  # (N, 1)
-y = 2.0 * x - 1.0 + 0.1 * torch.randn(x.shape)
+x: torch.Tensor = torch.linspace(-1, 1, 100).unsqueeze(1)  # (N, 1)
+y: torch.Tensor = 2.0 * x - 1.0 + 0.1 * torch.randn(x.shape)
 
 # %% train
-w = torch.zeros(1, requires_grad=True)
-b = torch.zeros(1, requires_grad=True)
-losses = []
+w: torch.Tensor = torch.zeros(1, requires_grad=True)
+b: torch.Tensor = torch.zeros(1, requires_grad=True)
+losses: list[float] = []
 for epoch in range(num_epochs):
     # forward
     prediction = w * x + b
@@ -163,7 +170,8 @@ for epoch in range(num_epochs):
     losses.append(loss.item())
     # backward
     loss.backward()
-    # update
+    # update; backward() has filled in the gradients
+    assert w.grad is not None and b.grad is not None
     with torch.no_grad():
         w -= learning_rate * w.grad
         b -= learning_rate * b.grad
@@ -171,7 +179,7 @@ for epoch in range(num_epochs):
         b.grad.zero_()
     if epoch % 10 == 0:
         print(f"epoch {epoch:3d} | loss {loss.item():.4f}")
-final_loss = losses[-1]
+final_loss: float = losses[-1]
 print(f"Result: final loss {final_loss:.4f}")
 assert final_loss < 0.1, "the loss should fall well below its starting value"
 

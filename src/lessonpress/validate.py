@@ -210,6 +210,20 @@ def draft_link_problems(posts: list[ParsedPost]) -> list[Problem]:
         if not post.meta.draft
         for line, url in _links(post)
         if (slug := _linked_post(post.source.slug, url)) in drafts
+    ] + _draft_ref_problems(posts)
+
+
+def _draft_ref_problems(posts: list[ParsedPost]) -> list[Problem]:
+    """{doc} roles naming a draft, and {ref}, {numref} and {eq} roles naming a label in one."""
+    drafts = [post for post in posts if post.meta.draft]
+    by_name = {name: p.source.slug for p in drafts for name in (p.source.slug, p.meta.series) if name}
+    by_label = {target.label: p.source.slug for p in drafts for target in p.targets}
+    return [
+        Problem(post.source.src_path, ref.line, f"{{{ref.role}}}`{ref.target}` names posts/{slug}.md, {_DRAFT}")
+        for post in posts
+        if not post.meta.draft
+        for ref in post.xrefs
+        if (slug := (by_name if ref.role == "doc" else by_label).get(ref.target)) is not None
     ]
 
 

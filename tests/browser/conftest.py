@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +61,13 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def new_context(browser: Any, origin: str) -> Iterator[Any]:
-    """A factory for fresh browser contexts (own storage), closed after the test."""
+@contextmanager
+def _contexts(browser: Any, **defaults: Any) -> Iterator[Any]:
+    """A maker of fresh browser contexts (own storage, the suite's timeout), closed at the end."""
     contexts: list[Any] = []
 
     def make(**options: Any) -> Any:
-        options.setdefault("base_url", origin)
-        context = browser.new_context(**options)
+        context = browser.new_context(**{**defaults, **options})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context
@@ -75,6 +75,13 @@ def new_context(browser: Any, origin: str) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_context(browser: Any, origin: str) -> Iterator[Any]:
+    """Contexts on the series site (their relative URLs resolve against it)."""
+    with _contexts(browser, base_url=origin) as make:
+        yield make
 
 
 class PageWatch:
@@ -122,3 +129,10 @@ def watched(new_context: Any) -> Any:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """Contexts for a test that serves its own site."""
+    with _contexts(browser) as make:
+        yield make

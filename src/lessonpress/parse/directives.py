@@ -10,6 +10,7 @@ from ..document import LessonRef, ValueRef
 from ..errors import ContentError
 from ..model import Lesson, PostSource
 from .labels import LABEL, XREF_ROLES, label_message
+from .roles import TEXT_ROLES
 
 SHOW_CHOICES = ("both", "code", "output", "folded")  # folded: both, the code collapsed
 DIRECTIVE_OPTIONS = ("show", "caption", "alt", "name")
@@ -18,7 +19,8 @@ _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 # The widest width or precision a {value} format spec may ask for: `:>2000000000` would fill
 # gigabytes with spaces, `.2000000000f` with digits.
 MAX_FORMAT_WIDTH = 200
-ROLES = ", ".join(f"{{{role}}}" for role in XREF_ROLES)  # the cross-reference roles (labels.py)
+# The cross-reference roles (labels.py) and MyST's text roles (roles.py).
+ROLES = ", ".join(f"{{{role}}}" for role in (*XREF_ROLES, *TEXT_ROLES))
 
 
 def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[str, Lesson]) -> str:

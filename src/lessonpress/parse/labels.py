@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from ..document import Heading, LessonRef, Math, Node, Target, XRef, lesson_title
+from ..document import Heading, Image, LessonRef, Math, Node, Target, XRef, lesson_title
 from ..errors import ContentError, Problem
 from ..model import ParsedPost
 
@@ -41,9 +41,15 @@ def parse_xref_role(src_path: str, token: Any, line: int) -> XRef:
 def with_targets(nodes: list[Node], src_path: str) -> tuple[list[Node], list[Problem]]:
     """`nodes` with each `(label)=` line's Target (its heading labelled too) and each labelled
     equation numbered; and a Problem for each label that is malformed or labels nothing."""
-    out, problems, equations = list(nodes), [], 0
+    out, problems, equations, figures = list(nodes), [], 0, 0
     for index, node in enumerate(nodes):
         line = node.line or 1
+        if isinstance(node.payload, Image) and node.payload.figure:
+            figures += 1
+            caption = _caption_text(nodes, index)
+            out[index] = replace(node, payload=replace(node.payload, number=figures, caption=caption))
+            if index + 1 < len(nodes) and nodes[index + 1].type == "figcaption_open":
+                out[index + 1] = replace(nodes[index + 1], info=str(figures))  # "Figure 2." before it
         label = node.content.strip() if node.type == "myst_target" else node.info.strip()
         if node.type not in ("myst_target", "math_block_label"):
             continue
@@ -56,9 +62,20 @@ def with_targets(nodes: list[Node], src_path: str) -> tuple[list[Node], list[Pro
             out[index] = replace(node, payload=target)
         else:
             problems.append(
-                Problem(src_path, line, f"'({label})=' must come right before a heading or a {{lesson}} cell")
+                Problem(src_path, line, f"'({label})=' must come right before a heading, a {{lesson}} cell or an admonition")
             )
     return out, problems
+
+
+def _caption_text(nodes: list[Node], index: int) -> str:
+    """The text of the caption of the figure opened at `index` (what a {ref} to it shows)."""
+    after = nodes[index + 3] if index + 3 < len(nodes) and nodes[index + 1].type == "figcaption_open" else None
+    if after is None or after.type != "inline":
+        return ""
+    parts = after.children or ()
+    if any(part.type == "myst_role" for part in parts):  # its roles' text is not known here
+        return ""  # so a {ref} shows the figure's alt text
+    return "".join(part.content for part in parts if part.type in _TITLE_TEXT).strip()
 
 
 def _target(nodes: list[Node], index: int, label: str, line: int) -> Target | None:
@@ -68,9 +85,11 @@ def _target(nodes: list[Node], index: int, label: str, line: int) -> Target | No
         heading = after.payload
         nodes[index + 1] = replace(after, payload=replace(heading, label=label))
         title = "".join(part.text for part in heading.parts if part.kind in _TITLE_TEXT).strip()
-        return Target(label, "heading", line, title, level=heading.level)
+        return Target(label, "heading", line, title, level=heading.level, parts=heading.parts)
     if after is not None and isinstance(after.payload, LessonRef):
         return Target(label, "cell", line, lesson_title(after.payload))
+    if after is not None and after.type == "admonition_open" and index + 3 < len(nodes):
+        return Target(label, "admonition", line, nodes[index + 3].content)  # its title's text
     return None
 
 
@@ -109,6 +128,12 @@ def _ref_problem(ref: XRef, labels: dict[str, Target], posts: set[str]) -> str |
     target = labels.get(ref.target)
     if target is None:
         return f"{role} names no label: put a '({ref.target})=' line before a heading or {{lesson}} cell"
-    if ref.role in ("eq", "numref") and target.kind != "equation":
-        return f"{role} needs a numbered equation ($$ ... $$ ({ref.target})), but it labels a {target.kind}"
+    if ref.role == "eq" and target.kind != "equation":
+        return f"{role} needs a numbered equation ($$ ... $$ ({ref.target})), but it labels {_a(target.kind)}"
+    if ref.role == "numref" and not (target.kind in ("equation", "figure") and target.number):
+        return f"{role} needs a numbered equation or {{figure}}, but it labels {_a(target.kind)}"
     return None
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"

@@ -25,12 +25,17 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 from ..document import ADMONITIONS, SOLUTION, solution_html
 from ..text import url_problem
 from .blocks import fence_closed
-from .media import fold_figures, is_figure
+from .labels import LABEL, label_message
+from .options import ADMONITION_OPTIONS
+from .fences import directive_fences, options_of
+from .media import is_figure
 from .quiz import is_quiz, quiz_plugin
 from .toml_front import toml_front_matter
 
-# `{note}` or `{note} A title`, the info of an admonition's fence or `:::` line.
-ADMONITION = re.compile(r"^\{(" + "|".join(ADMONITIONS) + r")\}(?:\s+(.*))?$")
+# `{note}` or `{note} A title`, the info of an admonition's fence or `:::` line; MyST's
+# generic `{admonition} Title` and sphinx-design's `{dropdown} Title` are admonitions too.
+ADMONITION = re.compile(r"^\{(" + "|".join((*ADMONITIONS, "admonition", "dropdown")) + r")\}(?:\s+(.*))?$")
+_CLASS = re.compile(r"^[A-Za-z][\w-]*$")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _MYST_BLOCK_ALT: RuleOptionsType = {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]}
 
@@ -58,7 +63,7 @@ def new_markdown() -> MarkdownIt:
     container_plugin(md, "solution", validate=_is_solution, render=_render_solution)
     container_plugin(md, "admonition", validate=_is_admonition)
     container_plugin(md, "figure", validate=is_figure)
-    md.core.ruler.after("block", "myst_figures", fold_figures)
+    md.core.ruler.after("block", "myst_directives", _directives_rule)
     # Any other `:::` line (`:::{notee}`, or a `:::` that closes nothing): parse reports it.
     container_plugin(
         md,
@@ -124,7 +129,7 @@ def _myst_plugin(md: MarkdownIt) -> None:
     """MyST's admonitions (as `:::` blocks or fences), footnotes (a reference to none is a
     `footnote_undefined` token for parse to report), definition lists, `%` comment lines
     and `+++` block breaks (neither of which the page shows)."""
-    md.core.ruler.after("block", "myst_admonitions", _admonitions_rule)
+    md.core.ruler.after("myst_directives", "myst_admonitions", _admonitions_rule)
     footnote_plugin(md, inline=False)
     md.inline.ruler.after("footnote_ref", "footnote_undefined", _undefined_footnote)
     md.add_render_rule("footnote_undefined", _render_text)
@@ -150,6 +155,10 @@ def _undefined_footnote(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _directives_rule(state: StateCore) -> None:
+    state.tokens = directive_fences(state.md, state.tokens, state.env)
+
+
 def _admonitions_rule(state: StateCore) -> None:
     state.tokens = _admonitions(state.md, state.tokens, state.env)
 
@@ -159,7 +168,7 @@ def _admonitions(md: MarkdownIt, tokens: list[Token], env: Any) -> list[Token]:
     title (an `inline` the inline rules read next), its body and `admonition_close`. A
     fence's body is parsed here as Markdown, its lines numbered as in the post."""
     out: list[Token] = []
-    opened: list[Token] = []  # the `:::` admonitions open at this point
+    opened: list[list[Token]] = []  # the `:::` admonitions open at this point
     for token in tokens:
         match = (
             ADMONITION.match(token.info.strip())
@@ -171,32 +180,73 @@ def _admonitions(md: MarkdownIt, tokens: list[Token], env: Any) -> list[Token]:
         elif match is None or (token.type == "fence" and not fence_closed(token)):
             out.append(token)  # an unclosed fence is reported as one
         elif token.type == "fence":
-            out += [*_opening(token, match), *_fence_body(md, token, env), _closing(token)]
+            opening = _opening(token, match, env)
+            out += [*opening, *_fence_body(md, token, env), _closing(opening)]
         else:
-            opened.append(token)
-            out += _opening(token, match)
+            opening = _opening(token, match, env)
+            opened.append(opening)
+            out += opening
     return out
 
 
-def _opening(token: Token, match: re.Match[str]) -> list[Token]:
-    """The opening of an admonition and its title (as written, or the kind's own)."""
+def _opening(token: Token, match: re.Match[str], env: Any) -> list[Token]:
+    """The opening of an admonition and its title (as written, or the kind's own); a
+    `:name:` option labels it, and `:class: dropdown` (or `{dropdown}`) makes it a `<details>`."""
     kind, title = match.group(1), (match.group(2) or "").strip()
+    options = _options(token, env)
+    classes = options.get("class", "").split()
+    style = kind if kind in ADMONITIONS else next((c for c in classes if c in ADMONITIONS), "note")
+    dropdown = kind == "dropdown" or "dropdown" in classes
+    if kind == "admonition" and not title:
+        _problem(env, token, "{admonition} needs a title: {admonition} What to remember")
+    shown = title or ADMONITIONS.get(kind, "Details")
+    extra = [c for c in classes if c not in ("dropdown", style)]
     attrs: dict[str, str | int | float] = {
-        "class": f"admonition admonition-{kind}",
-        "role": "note",
-        "aria-label": ADMONITIONS[kind],
+        "class": " ".join(["admonition", f"admonition-{style}", *(["dropdown"] if dropdown else []), *extra])
     }
+    if dropdown and "open" in options:
+        attrs["open"] = ""
+    elif not dropdown:
+        attrs.update({"role": "note", "aria-label": ADMONITIONS[style]})
     fields: dict[str, Any] = {"map": token.map, "block": True}
+    label = [Token("myst_target", "", 0, content=options["name"], **fields)] if options.get("name") else []
     return [
-        Token("admonition_open", "div", 1, attrs=attrs, markup=token.markup, info=token.info, **fields),
-        Token("admonition_title_open", "p", 1, attrs={"class": "admonition-title"}, **fields),
-        Token("inline", "", 0, content=title or ADMONITIONS[kind], map=token.map, children=[]),
-        Token("admonition_title_close", "p", -1, block=True),
+        *label,
+        Token("admonition_open", "details" if dropdown else "div", 1, attrs=attrs, markup=token.markup,
+              info=token.info, **fields),
+        Token("admonition_title_open", "summary" if dropdown else "p", 1, attrs={"class": "admonition-title"},
+              **fields),
+        Token("inline", "", 0, content=shown, map=token.map, children=[]),
+        Token("admonition_title_close", "summary" if dropdown else "p", -1, block=True),
     ]
 
 
-def _closing(opening: Token) -> Token:
-    return Token("admonition_close", "div", -1, markup=opening.markup, block=True)
+def _options(token: Token, env: Any) -> dict[str, str]:
+    """The admonition's `:key: value` options (lifted before parsing); wrong ones noted in env."""
+    options: dict[str, str] = {}
+    for option in options_of(token, env):
+        if option.key not in ADMONITION_OPTIONS:
+            known = ", ".join(f":{key}:" for key in ADMONITION_OPTIONS)
+            _problem(env, option.line, f"unknown option :{option.key}: for an admonition; known: {known}")
+        elif option.key == "class" and not all(_CLASS.match(c) for c in option.value.split()):
+            _problem(env, option.line, f":class: takes names of letters, digits, '-' and '_', got {option.value!r}")
+        elif option.key == "name" and not LABEL.match(option.value):
+            _problem(env, option.line, label_message(option.value))
+        else:
+            options[option.key] = option.value
+    return options
+
+
+def _problem(env: Any, where: Token | int, message: str) -> None:
+    """A problem at a line of the post, for parse_post to report."""
+    line = where if isinstance(where, int) else (where.map[0] + 1 if where.map else 1)
+    env.setdefault("problems", []).append((line, message))
+
+
+def _closing(opening: list[Token]) -> Token:
+    """The end of the admonition `opening` began (a `<div>` or a `<details>`)."""
+    start = next(token for token in opening if token.type == "admonition_open")
+    return Token("admonition_close", start.tag, -1, markup=start.markup, block=True)
 
 
 def _fence_body(md: MarkdownIt, fence: Token, env: Any) -> list[Token]:
@@ -207,4 +257,4 @@ def _fence_body(md: MarkdownIt, fence: Token, env: Any) -> list[Token]:
     for token in body:
         if token.map:
             token.map = [token.map[0] + offset, token.map[1] + offset]
-    return _admonitions(md, body, env)
+    return _admonitions(md, directive_fences(md, body, env), env)

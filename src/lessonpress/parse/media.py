@@ -12,11 +12,12 @@ from urllib.parse import unquote, urlsplit
 from ..document import Image
 from ..errors import ContentError
 from ..model import PostSource
-from .blocks import container_end
 from .labels import LABEL, label_message
 
-FIGURE_OPTIONS = ("alt", "width", "name")
-_OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
+# MyST's options; those that only style the figure in Sphinx (its class, its own width, a
+# scale, a link target) are accepted, and the figure drawn as lessonpress draws figures.
+FIGURE_OPTIONS = ("alt", "width", "name", "align", "height", "scale", "class", "figclass", "figwidth", "target")
+ALIGNMENTS = ("left", "center", "right")
 _WIDTH = re.compile(r"^([0-9]{1,5})(px|%)?$")
 
 
@@ -35,40 +36,39 @@ def parse_image(post: PostSource, token: Any, line: int) -> Image | None:
 
 
 def parse_figure(post: PostSource, token: Any, line: int) -> Image:
-    """A ```{figure} file``` fence (or `:::{figure}` block): options, then the caption."""
-    argument = token.info.strip().removeprefix("{figure}").strip()
+    """A `{figure}` (figure_open, its options and caption read by fences.py) or an `{image}`."""
+    figure = token.type == "figure_open"
+    directive = "{figure}" if figure else "{image}"
+    argument = token.info.strip()
     if not argument:
-        raise ContentError.at(post.src_path, line, "{figure} needs a file name: {figure} diagram.svg")
-    options: dict[str, str] = {}
-    lines = token.content.splitlines()
-    offset = 0
-    while offset < len(lines) and (match := _OPTION.match(lines[offset].strip())):
-        key, value = match.group(1), match.group(2).strip()
-        _check_option(post.src_path, line + offset + 1, key, value)
-        options[key] = value
-        offset += 1
+        raise ContentError.at(post.src_path, line, f"{directive} needs a file name: {directive} diagram.svg")
+    options = {key: option.value for key, option in token.meta["options"].items()}
+    for option in token.meta["options"].values():
+        _check_option(post.src_path, option.line, directive, option.key, option.value)
     if not options.get("alt"):
         raise ContentError.at(
-            post.src_path, line, f"{{figure}} {argument} has no alt text: add ':alt: what it shows'"
+            post.src_path, line, f"{directive} {argument} has no alt text: add ':alt: what it shows'"
         )
     if _remote(argument):
-        raise ContentError.at(post.src_path, line, "{figure} shows a file beside the post, not a URL")
+        raise ContentError.at(post.src_path, line, f"{directive} shows a file beside the post, not a URL")
     path = media_path(post, unquote(argument), line)
-    caption = " ".join(text.strip() for text in lines[offset:] if text.strip())
     width = _WIDTH.match(options.get("width", ""))
     size = (width.group(1) + ("%" if width.group(2) == "%" else "")) if width else ""
-    return Image(path, options["alt"], line, True, size, caption, options.get("name", ""))
+    caption = token.meta.get("caption", "") if figure else ""
+    align = options.get("align", "")
+    return Image(path, options["alt"], line, figure, size, caption, options.get("name", ""), align=align)
 
 
-def _check_option(src_path: str, line: int, key: str, value: str) -> None:
+def _check_option(src_path: str, line: int, directive: str, key: str, value: str) -> None:
     if key not in FIGURE_OPTIONS:
-        raise ContentError.at(
-            src_path, line, f"unknown option :{key}: for {{figure}}; known: {', '.join(FIGURE_OPTIONS)}"
-        )
+        known = ", ".join(f":{option}:" for option in FIGURE_OPTIONS)
+        raise ContentError.at(src_path, line, f"unknown option :{key}: for {directive}; known: {known}")
     if key == "width" and not _WIDTH.match(value):
         raise ContentError.at(
             src_path, line, f":width: must be pixels (300) or a percentage (50%), got {value!r}"
         )
+    if key == "align" and value not in ALIGNMENTS:
+        raise ContentError.at(src_path, line, f":align: is one of {', '.join(ALIGNMENTS)}, got {value!r}")
     if key == "name" and not LABEL.match(value):
         raise ContentError.at(src_path, line, label_message(value))
 
@@ -106,26 +106,3 @@ def media_path(post: PostSource, target: str, line: int) -> str:
 def is_figure(params: str, *args: Any) -> bool:
     """Whether a `:::` line opens a figure (`:::{figure} diagram.svg`)."""
     return params.strip().startswith("{figure}")
-
-
-def fold_figures(state: Any) -> None:
-    """Each `:::{figure}` block as the ```{figure}``` fence it stands for: its lines, as
-    written, are the fence's content (options, then the caption)."""
-    from markdown_it.token import Token
-
-    lines, out, index = state.src.splitlines(), [], 0
-    tokens = state.tokens
-    while index < len(tokens):
-        token = tokens[index]
-        if token.type != "container_figure_open":
-            out.append(token)
-            index += 1
-            continue
-        end = container_end(tokens, index, "figure")
-        start, stop = token.map or (0, 0)
-        content = "".join(text + "\n" for text in lines[start + 1 : stop])
-        fence = Token("fence", "code", 0, info=token.info, content=content, markup=":::", block=True)
-        fence.map = [start, stop + 1 if end < len(tokens) else stop]  # closed: its `:::` line too
-        out.append(fence)
-        index = end + 1
-    state.tokens = out

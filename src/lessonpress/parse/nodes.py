@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..store import TextMemo
-from ..document import Document, Footnote, Heading, LessonRef, Math, Node, Payload, TextPart, ValueRef
+from ..document import Document, Footnote, Heading, LessonRef, Math, Node, Payload, Role, TextPart, ValueRef
 from ..errors import ContentError, Problem
 from ..model import Lesson, PostSource
 from .blocks import FENCE_DIRECTIVES, fence_closed, unclosed_fence, unknown_directive
@@ -15,6 +15,7 @@ from .directives import DIRECTIVE_INFO, parse_directive, parse_value_role
 from .labels import XREF_ROLES, parse_xref_role, with_targets
 from .math import to_mathml
 from .media import parse_image, parse_figure
+from .roles import TEXT_ROLES, parse_text_role
 
 # The inline nodes a heading's text is made of (its id and its table-of-contents entry).
 HEADING_TEXT = ("text", "code_inline", "math_inline", "myst_role")
@@ -57,9 +58,9 @@ class DocumentReader:
     def _block_payload(self, token: Any, line: int) -> Payload:
         if token.type == "fence" and not fence_closed(token):
             raise ContentError([unclosed_fence(self.post.src_path, token, line)])
-        directive = DIRECTIVE_INFO.match(token.info.strip()) if token.type == "fence" else None
-        if directive and directive.group(1) == "figure":
+        if token.type in ("figure_open", "myst_image"):
             return parse_figure(self.post, token, line)
+        directive = DIRECTIVE_INFO.match(token.info.strip()) if token.type == "fence" else None
         if directive and directive.group(1) != "lesson":  # an admonition's fence is no fence now
             raise ContentError(
                 [unknown_directive(self.post.src_path, line, directive.group(1), FENCE_DIRECTIVES)]
@@ -81,6 +82,8 @@ class DocumentReader:
     def _inline_payload(self, child: Any, line: int) -> Payload:
         if child.type == "myst_role" and child.meta.get("name") in XREF_ROLES:
             return parse_xref_role(self.post.src_path, child, line)
+        if child.type == "myst_role" and child.meta.get("name") in TEXT_ROLES:
+            return parse_text_role(self.post.src_path, child, line, self.formulas)
         if child.type == "myst_role":
             return parse_value_role(self.post, child, line, self.lessons)
         if child.type in ("math_inline", "math_inline_double"):
@@ -153,6 +156,10 @@ def _with_headings(nodes: list[Node]) -> list[Node]:
 
 
 def _text_part(child: Node) -> TextPart:
+    if isinstance(child.payload, Role):  # {abbr}, {sub}, {sup}, {kbd}: their text, as plain text
+        return TextPart("text", child.payload.text)
+    if isinstance(child.payload, Math) and child.type == "myst_role":  # {math}: as $...$ is
+        return TextPart("math_inline", child.content)
     return TextPart(child.type, child.content, child.payload if isinstance(child.payload, ValueRef) else None)
 
 

@@ -14,6 +14,7 @@ from ..document import Image, XRef, targets
 from .front_matter import no_front_matter, parse_front_matter
 from .labels import label_problems
 from .memo import ParseMemo
+from .options import lift_options
 from .nodes import DocumentReader, lesson_refs, value_refs
 from .toml_front import toml_key_line
 
@@ -77,7 +78,9 @@ def parse_post(
     yaml: TextMemo[Any] | None = None,
 ) -> ParsedPost:
     """Tokenize one post and resolve its front matter, directives, roles, math and headings."""
-    tokens = md.parse(post.text, {})
+    text, options = lift_options(post.text)
+    env: dict[str, Any] = {"options": options}
+    tokens = md.parse(text, env)
     if not tokens or tokens[0].type != "front_matter":
         raise ContentError.at(post.src_path, 1, no_front_matter(post.text))
     meta = parse_front_matter(post.src_path, tokens[0].content, yaml, toml=tokens[0].markup == "+++")
@@ -93,6 +96,8 @@ def parse_post(
     # rebuild whose posts all come from the parse memo never needs
 
     problems = reader.problems + block_problems(post, tokens) + quiz_problems(post, tokens)
+    problems += [Problem(post.src_path, line, message) for line, message in env.get("problems", ())]
+    problems += _unused_footnotes(post, env)
     if problems:
         raise ContentError(problems)
     end = tokens[0].map[1] if tokens[0].map else 0
@@ -101,6 +106,21 @@ def parse_post(
         post, meta, document, end, *refs, tuple(targets(document)), tuple(document.payloads(XRef)),
         images=tuple(document.payloads(Image)),
     )
+
+
+def _unused_footnotes(post: PostSource, env: dict[str, Any]) -> list[Problem]:
+    """Footnote definitions no `[^name]` cites: the page would leave them out."""
+    unused = [label[1:] for label, index in env.get("footnotes", {}).get("refs", {}).items() if index == -1]
+    lines = post.text.splitlines()
+    return [
+        Problem(
+            post.src_path,
+            next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith(f"[^{name}]:")), 1),
+            f"footnote [^{name}] is defined but never cited, so the page would leave it out: "
+            f"cite it with [^{name}] or remove it",
+        )
+        for name in unused
+    ]
 
 
 def _duplicate_series(posts: list[ParsedPost]) -> list[Problem]:

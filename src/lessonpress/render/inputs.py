@@ -134,7 +134,7 @@ def page_inputs(
         )
         prev = _nav(ordered[index - 1]) if index > 0 else None
         next_ = _nav(ordered[index + 1]) if index + 1 < len(ordered) else None
-        pages.append(PageInputs(post, site, templates, prev, next_, runs, resolve_refs(post, labels)))
+        pages.append(PageInputs(post, site, templates, prev, next_, runs, resolve_refs(post, labels, results)))
     return pages
 
 

@@ -66,15 +66,20 @@ def image_html(image: Image) -> str:
 
 
 def figure_html(image: Image) -> str:
-    """A `{figure}`: the image, its width, its caption and its label as the figure's id."""
+    """A `{figure}`'s opening and image (its caption follows, drawn as Markdown), or an `{image}`."""
     label = f' id="{escape(image.label)}"' if image.label else ""
     width = ""
     if image.width.endswith("%"):
         width = f' style="width: {image.width}"'
     elif image.width:
         width = f' width="{image.width}"'
-    caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
-    return (
-        f'<figure class="post-figure"{label}><img src="{escape(quote(image.path))}" '
-        f'alt="{escape(image.alt)}"{width}>{caption}</figure>\n'
-    )
+    img = f'<img src="{escape(quote(image.path))}" alt="{escape(image.alt)}"{width}>'
+    align = f" align-{image.align}" if image.align else ""
+    if not image.figure:
+        return f'<p class="post-image{align}"{label}>{img}</p>\n'
+    return f'<figure class="post-figure{align}"{label}>{img}\n'
+
+
+def figcaption_html(number: str) -> str:
+    """The opening of a figure's caption, with the figure's number."""
+    return f'<figcaption><span class="caption-number">Figure {escape(number)}.</span> '

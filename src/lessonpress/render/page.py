@@ -20,6 +20,7 @@ from .environment import render_template, template_errors
 from .headings import heading_ids, table_of_contents
 from .inputs import PageInputs
 from .media import clash_problems
+from .refs import label_clashes
 from .rules import Drawing, FigureKey, shown_cells
 
 if TYPE_CHECKING:
@@ -41,11 +42,12 @@ def render_post(
     results = {run.lesson.src_path: run.result for run in inputs.runs}
     downloads = post.download_names
     names = figure_names(post, results, downloads)
-    if clashes := clash_problems(post, [*names.values(), *downloads.values()]):
+    solutions = inputs.site.solutions
+    reserved |= solution_ids(post.document, solutions)
+    if clashes := clash_problems(post, [*names.values(), *downloads.values()]) + label_clashes(post, reserved):
         raise ContentError(clashes)
     with template_errors(dest, "_cell.html"):
-        solutions = inputs.site.solutions
-        ids = heading_ids(post.document, reserved | solution_ids(post.document, solutions), results)
+        ids = heading_ids(post.document, reserved, results)
         lessons = {run.lesson.src_path: run.lesson for run in inputs.runs}
         drawing = Drawing(
             results, lessons, env.get_template("_cell.html"), downloads, names, highlights, solutions,

@@ -5,13 +5,18 @@ heading in one post re-renders the posts that name it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markupsafe import escape
 
 from ..document import Math, Target, XRef
-from ..model import ParsedPost
+from ..errors import Problem
+from ..model import LessonResult, ParsedPost
+from ..values import value_text
 from .headings import SECTION_LEVELS
+
+_TITLE = ("text", "code_inline", "math_inline", "myst_role")  # a heading's text in a {ref}
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,14 @@ def site_labels(posts: list[ParsedPost]) -> SiteLabels:
     return SiteLabels(labels, names)
 
 
-def resolve_refs(post: ParsedPost, site: SiteLabels) -> tuple[Resolved, ...]:
-    """The post's roles that name something, resolved (parse reported the rest)."""
+def resolve_refs(post: ParsedPost, site: SiteLabels, results: dict[str, LessonResult]) -> tuple[Resolved, ...]:
+    """The post's roles that name something, resolved (parse reported the rest); a heading's
+    {value}s show the lesson's values (`results`)."""
     slug = post.source.slug
-    return tuple(found for ref in post.xrefs if (found := _resolve(ref, slug, site)) is not None)
+    return tuple(found for ref in post.xrefs if (found := _resolve(ref, slug, site, results)) is not None)
 
 
-def _resolve(ref: XRef, slug: str, site: SiteLabels) -> Resolved | None:
+def _resolve(ref: XRef, slug: str, site: SiteLabels, results: dict[str, LessonResult]) -> Resolved | None:
     if ref.role == "doc":
         post = site.posts.get(ref.target)
         return Resolved(ref, f"../{post[0]}/", ref.text or post[1]) if post else None
@@ -60,18 +66,40 @@ def _resolve(ref: XRef, slug: str, site: SiteLabels) -> Resolved | None:
         return None
     other, target = found
     href = ("" if other == slug else f"../{other}/") + f"#{target.label}"
-    return Resolved(ref, href, _text(ref, target))
+    return Resolved(ref, href, _text(ref, target, results))
 
 
-def _text(ref: XRef, target: Target) -> str:
-    """{eq}: '(1)'; {numref}: 'Eq. 1' (its text's %s or {number} is the number); {ref}: its
+def _text(ref: XRef, target: Target, results: dict[str, LessonResult]) -> str:
+    """{eq}: '(1)'; {numref}: 'Eq. 1' or 'Fig. 1' (its text's %s or {number} is the number); {ref}: its
     text, or the heading's (a cell's `file.py#cell`)."""
     number = str(target.number)
     if ref.role == "eq":
         return ref.text or f"({number})"
     if ref.role == "numref":
-        return (ref.text or "Eq. %s").replace("%s", number).replace("{number}", number)
+        default = "Fig. %s" if target.kind == "figure" else "Eq. %s"
+        return (ref.text or default).replace("%s", number).replace("{number}", number)
+    if not ref.text and target.parts:
+        shown = "".join(value_text(p.ref, results) if p.ref else p.text for p in target.parts if p.kind in _TITLE)
+        return shown.strip() or target.label
     return ref.text or target.title or target.label
+
+
+def label_clashes(post: ParsedPost, reserved: frozenset[str]) -> list[Problem]:
+    """Labels that are ids the page has already (the template's own, a solution's, a
+    footnote's): the page would have two elements with one id, and links would go astray."""
+    return [
+        Problem(
+            post.source.src_path,
+            target.line,
+            f"label {target.label!r} is an id the page itself uses (its template, a solution or a "
+            "footnote): rename the label",
+        )
+        for target in post.targets
+        if target.label in reserved or _FOOTNOTE_ID.match(target.label)
+    ]
+
+
+_FOOTNOTE_ID = re.compile(r"^fn(ref)?:\d+(:\d+)?$")
 
 
 def xref_html(ref: XRef, found: Resolved | None) -> str:

@@ -1,5 +1,5 @@
 """How each of lessonpress's own nodes is drawn: code, lesson cells, {value}s, math, solutions,
-footnotes, and MyST's comments and block breaks (which the page does not show)."""
+MyST's text roles, footnotes, and MyST's comments and block breaks (which the page does not show)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from ..store import TextMemo
-from ..document import Footnote, Image, LessonRef, Math, Node, Target, ValueRef, XRef, solution_html
+from ..document import Footnote, Image, LessonRef, Math, Node, Role, Target, ValueRef, XRef, solution_html
 from ..model import CONTROL_CHARACTERS, CellResult, Lesson, LessonResult, lesson_name
 from ..values import value_text
-from .media import figure_html, image_html
+from .media import figcaption_html, figure_html, image_html
 from .refs import Resolved, equation_html, target_html, xref_html
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ _FIXED_BLOCKS = {
     "footnote_block_open": '<section class="footnotes" aria-label="Footnotes">\n<ol class="footnotes-list">\n',
     "footnote_block_close": "</ol>\n</section>\n",
     "footnote_close": "</li>\n",
+    "figcaption_close": "</figcaption>\n",
+    "figure_close": "</figure>\n",
 }
 
 
@@ -48,6 +50,8 @@ def draw_block(node: Node, drawing: Drawing) -> str | None:
     """The HTML of a block node lessonpress draws itself, or None for CommonMark's own."""
     if isinstance(node.payload, Image):
         return figure_html(node.payload)
+    if node.type == "figcaption_open":
+        return figcaption_html(node.info)
     if node.type in ("fence", "code_block"):
         if isinstance(node.payload, LessonRef):
             anchor = target_html(Target(node.payload.label, "cell", 0, "")) if node.payload.label else ""
@@ -75,9 +79,17 @@ def draw_inline(node: Node, drawing: Drawing) -> str | None:
         return f'<span class="lesson-value">{escape(value_text(node.payload, drawing.results))}</span>'
     if isinstance(node.payload, Math):
         return node.payload.mathml
+    if isinstance(node.payload, Role):
+        return role_html(node.payload)
     if isinstance(node.payload, Footnote):
         return _footnote_html(node.type, node.payload)
     return None
+
+
+def role_html(role: Role) -> str:
+    """A MyST text role: `<abbr title="...">`, `<sub>`, `<sup>` or `<kbd>` around its text."""
+    title = f' title="{escape(role.title)}"' if role.title else ""
+    return f"<{role.name}{title}>{escape(role.text)}</{role.name}>"
 
 
 def _footnote_html(kind: str, note: Footnote) -> str:
