@@ -23,8 +23,9 @@ check: $(STAMP)
 	$(BIN)/lessonpress check
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests lessons
 	$(BIN)/mypy src
+	$(BIN)/python -m pytest -q tests/test_lessons_typed.py  # mypy over each lesson folder
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-bench.txt

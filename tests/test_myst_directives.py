@@ -147,3 +147,13 @@ def test_references_to_drafts_clashing_labels_and_lost_footnotes_are_errors(
     (case.root / "posts/p.md").write_text(post("P", body=body), encoding="utf-8")
     result = fails_safely(case, *build_args(case), code=1)
     assert f"posts/p.md:{line}: error: {message}" in result.stderr, result.stderr
+
+
+def test_a_role_naming_a_post_that_failed_to_parse_says_so(tmp_path: Path) -> None:
+    """The post named has errors of its own: the role's message points there, not at a typo."""
+    case = built(tmp_path, {"posts/a.md": post("A", body="Hello."), "posts/b.md": post("B", body="See {doc}`a`.")})
+    (case.root / "posts/a.md").write_text(post("A", body=":::{notee}\nx\n:::"), encoding="utf-8")
+    stderr = fails_safely(case, *build_args(case), code=1).stderr
+    assert "posts/a.md:7: error: unknown directive {notee}" in stderr, stderr
+    assert "posts/b.md:7: error: {doc}`a` names no post" in stderr
+    assert "(or it is in posts/a.md, which has errors of its own)" in stderr

@@ -1,11 +1,14 @@
-"""Why SGD hovers near the minimum instead of settling, and two ways to calm it.
+"""Why SGD hovers near the minimum instead of settling, and what calms it.
 
 New in this lesson: every run starts AT the least-squares solution, where the
 full gradient is zero. Full batch stays put. SGD cannot: one example's gradient
 is not zero there, so each step kicks the line away, and the pull back toward
-the minimum only balances the kicks in a band above it. A learning rate that
-decays, or a bigger batch, makes the band narrower.
+the minimum only balances the kicks in a band above it. We run many runs side by
+side (one row of w and b per run) and compare the band with the formula, for
+batches drawn with replacement (the formula's assumption) and from shuffles.
 """
+
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import torch
@@ -17,30 +20,65 @@ noise_std = 0.1
 N = 1000
 learning_rate = 0.1  # the constant step size (the starting one for the decaying run)
 num_epochs = 10
+burn_in = 2  # epochs left out of every band: the time to climb from the minimum into it
 mini_batch_size = 32
-seed = 42
+num_runs = 32  # runs side by side, each with its own shuffles or draws
+seed = 42  # for the data and the starting line
+shuffle_seed = (
+    1  # for the batches; never the data's seed: the same random stream would tie the order to the noise
+)
 
 torch.manual_seed(seed)
 
 # %% data
-x = torch.linspace(-1, 1, N).unsqueeze(1)  # (N, 1)
-y = true_w * x + true_b + noise_std * torch.randn(N, 1)  # (N, 1)
-features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-# driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
-# so its last digits could change from one run to the next (pytorch#187411)
-best_w, best_b = torch.linalg.lstsq(features, y, driver="gels").solution.flatten().tolist()
+x: torch.Tensor = torch.linspace(-1, 1, N)  # (N,): flat this time, runs go along dim 0
+y: torch.Tensor = true_w * x + true_b + noise_std * torch.randn(N)  # (N,)
+features = torch.stack([x, torch.ones_like(x)], dim=1)  # (N, 2)
+# driver="gels": the default driver reads uninitialized memory in torch 2.13 (pytorch#187411)
+best_w, best_b = torch.linalg.lstsq(features, y.unsqueeze(1), driver="gels").solution.flatten().tolist()
+lambda_w, lambda_b = 2 * (x**2).mean().item(), 2.0  # the curvatures of 1.2 (cross term 0)
 
 
-@torch.no_grad()
-def mse(w: torch.Tensor, b: torch.Tensor) -> float:
-    """Mean squared error of the line w * x + b on the whole data set."""
-    return ((w * x + b - y) ** 2).mean().item()
+def excess_loss(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """L - L* for each run. Exact for this bowl (1.2): half the curvature times distance^2."""
+    return 0.5 * lambda_w * (w - best_w) ** 2 + 0.5 * lambda_b * (b - best_b) ** 2
 
 
-optimal_loss = mse(torch.tensor(best_w), torch.tensor(best_b))
+optimal_loss = ((best_w * x + best_b - y) ** 2).mean().item()
+probe_loss = ((0.3 * x + 0.2 - y) ** 2).mean().item()  # any other line: check the identity
+assert abs(probe_loss - optimal_loss - excess_loss(torch.tensor(0.3), torch.tensor(0.2)).item()) < 1e-4
 
 
 # %% train
+def train_from_best(
+    batch_size: int, lr_of_epoch: Callable[[int], float], with_replacement: bool
+) -> torch.Tensor:
+    """num_runs runs of the loop, all started at the best line; L - L* per epoch, (runs, epochs)."""
+    generator = torch.Generator().manual_seed(shuffle_seed)
+    w = torch.full((num_runs, 1), best_w)  # (runs, 1): one row per run
+    b = torch.full((num_runs, 1), best_b)
+    epoch_means = []
+    for epoch in range(num_epochs):
+        step_size = lr_of_epoch(epoch)
+        if with_replacement:  # N independent picks: some examples twice, others never
+            order = torch.randint(0, N, (num_runs, N), generator=generator)
+        else:  # a shuffle: every example exactly once per epoch
+            order = torch.rand(num_runs, N, generator=generator).argsort(dim=1)
+        w_after, b_after = [], []  # (runs, 1) after each update of this epoch
+        for start in range(0, N - batch_size + 1, batch_size):  # full batches only, as in
+            # DataLoader(drop_last=True): B examples in every update, as the formula assumes
+            batch = order[:, start : start + batch_size]  # (runs, B) indices
+            x_batch, y_batch = x[batch], y[batch]  # (runs, B)
+            error = w * x_batch + b - y_batch  # forward and residuals
+            w = w - step_size * 2 * (error * x_batch).mean(dim=1, keepdim=True)  # backward + update
+            b = b - step_size * 2 * error.mean(dim=1, keepdim=True)
+            w_after.append(w)
+            b_after.append(b)
+        excess = excess_loss(torch.cat(w_after, dim=1), torch.cat(b_after, dim=1))  # (runs, updates)
+        epoch_means.append(excess.mean(dim=1))
+    return torch.stack(epoch_means, dim=1)  # (runs, epochs)
+
+
 def constant(epoch: int) -> float:
     return learning_rate
 
@@ -49,119 +87,98 @@ def decaying(epoch: int) -> float:
     return learning_rate / (1 + epoch)  # 0.1, 0.05, 0.033, ... 0.01 in the last epoch
 
 
-def train(batch_size: int, schedule) -> torch.Tensor:
-    """Start at the optimum; return the full-data loss after every update, shape (epochs, updates per epoch)."""
-    shuffle_generator = torch.Generator().manual_seed(seed)
-    w, b = torch.tensor([best_w]), torch.tensor([best_b])
-    losses = []
-    for epoch in range(num_epochs):
-        step_size = schedule(epoch)
-        order = torch.randperm(N, generator=shuffle_generator)
-        x_shuffled, y_shuffled = x[order], y[order]  # (N, 1) each
-        for start in range(0, N, batch_size):
-            x_batch = x_shuffled[start : start + batch_size]  # (B, 1)
-            y_batch = y_shuffled[start : start + batch_size]  # (B, 1)
-            # forward
-            y_pred = w * x_batch + b
-            # loss: the mean of error ** 2 over the batch; the step needs only its gradient
-            error = y_pred - y_batch
-            # backward
-            grad_w = 2 * (error * x_batch).mean()
-            grad_b = 2 * error.mean()
-            # update
-            w -= step_size * grad_w
-            b -= step_size * grad_b
-            losses.append(mse(w, b))
-    return torch.tensor(losses).view(num_epochs, -1)
-
-
-runs = {
-    "full batch, constant lr": train(N, constant),
-    "SGD, constant lr": train(1, constant),
-    "SGD, decaying lr": train(1, decaying),
-    f"mini-batch {mini_batch_size}, constant lr": train(mini_batch_size, constant),
+runs: dict[str, torch.Tensor] = {
+    "full batch": train_from_best(N, constant, with_replacement=False),
+    "SGD, shuffled": train_from_best(1, constant, with_replacement=False),
+    "SGD, with replacement": train_from_best(1, constant, with_replacement=True),
+    "SGD, shuffled, decaying lr": train_from_best(1, decaying, with_replacement=False),
+    "SGD, with replacement, decaying lr": train_from_best(1, decaying, with_replacement=True),
+    "B = 32, shuffled": train_from_best(mini_batch_size, constant, with_replacement=False),
+    "B = 32, with replacement": train_from_best(mini_batch_size, constant, with_replacement=True),
 }
-excess = {name: losses - optimal_loss for name, losses in runs.items()}  # loss above the optimum
-for name, above in excess.items():
-    means = above.mean(dim=1)  # mean excess loss in each epoch
-    spread = above[num_epochs // 2 :].std()  # how much the loss moves over the second half
+# The band of a run: its mean L - L* after the burn-in. Then the median and range over runs.
+band: dict[str, torch.Tensor] = {name: ex[:, burn_in:].mean(dim=1) for name, ex in runs.items()}
+for name, heights in band.items():
     print(
-        f"{name:>28} | mean excess: epoch   1 {means[0]:.2e}, epoch {num_epochs:3d} {means[-1]:.2e} | spread {spread:.2e}"
+        f"{name:>34} | band: median {heights.median():.2e}, range {heights.min():.2e} to {heights.max():.2e}"
     )
+
+# %% predict
+# The formula: eta * sigma^2 / (2 * B * (2 - eta * lambda)) per direction, w and b added.
+error_at_best = best_w * x + best_b - y  # (N,): the residuals of the best line
+per_example_grads = torch.stack([2 * error_at_best * x, 2 * error_at_best], dim=1)  # (N, 2)
+assert per_example_grads.mean(dim=0).abs().max() < 1e-5  # zero on average at the minimum ...
+sigma2_w, sigma2_b = per_example_grads.var(dim=0, correction=0).tolist()  # ... but not one by one
+
+
+def predicted_band(step_size: float, batch_size: int) -> float:
+    per_direction = [(sigma2_w, lambda_w), (sigma2_b, lambda_b)]
+    return sum(step_size * s2 / (2 * batch_size * (2 - step_size * lam)) for s2, lam in per_direction)
+
+
+predicted_sgd = predicted_band(learning_rate, 1)
+predicted_mini = predicted_band(learning_rate, mini_batch_size)
+sgd_with = band["SGD, with replacement"].median().item()
+sgd_shuffled = band["SGD, shuffled"].median().item()
+mini_with = band["B = 32, with replacement"].median().item()
+mini_shuffled = band["B = 32, shuffled"].median().item()
+sgd_band_min, sgd_band_max = band["SGD, shuffled"].min().item(), band["SGD, shuffled"].max().item()
+relative_band_percent = 100 * sgd_shuffled / optimal_loss  # the band as a share of the best loss
+ratio_with, ratio_shuffled = sgd_with / mini_with, sgd_shuffled / mini_shuffled
+mini_shuffled_vs_formula = mini_shuffled / predicted_mini
+print(f"sigma^2 at the minimum: w {sigma2_w:.4f} | b {sigma2_b:.4f}")
+print(
+    f"B =  1: predicted {predicted_sgd:.2e} | with replacement {sgd_with:.2e} | shuffled {sgd_shuffled:.2e}"
+)
+print(
+    f"B = 32: predicted {predicted_mini:.2e} | with replacement {mini_with:.2e} | shuffled {mini_shuffled:.2e}"
+)
+print(f"band(B = 1) / band(B = 32): with replacement {ratio_with:.0f} | shuffled {ratio_shuffled:.0f}")
+
+assert runs["full batch"].abs().max() < 1e-10  # the full gradient is zero here: no motion
+assert (band["SGD, shuffled"] > 0).all()  # every SGD run hovers above the minimum ...
+early = runs["SGD, shuffled"][:, burn_in:6].mean(dim=1)  # epochs 3-6 against 7-10
+late = runs["SGD, shuffled"][:, 6:].mean(dim=1)
+band_late_vs_early = (late / early).median().item()
+assert 0.8 < band_late_vs_early < 1.25  # ... and the band does not shrink with time
+assert abs(sgd_with / predicted_sgd - 1) < 0.1  # the formula, under its own assumption
+assert abs(mini_with / predicted_mini - 1) < 0.1
+assert abs(sgd_shuffled / predicted_sgd - 1) < 0.1  # 1,000 updates per epoch: no difference
+assert mini_shuffled_vs_formula < 0.85  # 32 per epoch: the kicks cancel, the band is lower
+assert (band["B = 32, shuffled"] < predicted_mini).all()  # in every run, not by chance
+assert 28 < ratio_with < 36 and ratio_shuffled > 38  # about 32 only under the formula's assumption
+decay_shrink = (
+    band["SGD, shuffled"].median() / runs["SGD, shuffled, decaying lr"][:, -1].median()
+).item()  # the decaying run's band is still falling: compare its last epoch
+last_lr = decaying(num_epochs - 1)
+lr_drop = learning_rate / last_lr  # 10x
+predicted_decay_shrink = predicted_sgd / predicted_band(last_lr, 1)  # a bit over 10: 2 - eta*lambda grows
+decay_shrink_with = (
+    band["SGD, with replacement"].median() / runs["SGD, with replacement, decaying lr"][:, -1].median()
+).item()
+memory_short, memory_long = 1 / (last_lr * lambda_b), 1 / (last_lr * lambda_w)  # updates, at eta 0.01
+mini_updates_per_epoch = N // mini_batch_size  # 31: the short last batch is dropped
+print(
+    f"decaying lr, eta {lr_drop:.0f}x lower in epoch {num_epochs}: the band is {predicted_decay_shrink:.1f}x lower"
+    f" by the formula, {decay_shrink_with:.1f}x with replacement, {decay_shrink:.1f}x shuffled"
+)
+assert abs(decay_shrink_with / predicted_decay_shrink - 1) < 0.15  # the formula, with its own assumption
+assert decay_shrink > 1.2 * decay_shrink_with  # shuffling lowers it further: memory not << 1,000
 
 # %% plot_band
 fig, ax = plt.subplots()
-for name, above in excess.items():
-    if name.startswith("full"):
-        continue  # its excess is exactly zero, which a log axis cannot show
-    per_update = torch.arange(1, above.numel() + 1) / above.shape[1]  # x position in epochs
-    lines = ax.plot(per_update, above.flatten(), linewidth=0.4, alpha=0.35)
-    epoch_middles = torch.arange(num_epochs) + 0.5
-    ax.plot(
-        epoch_middles,
-        above.mean(dim=1),
-        "o-",
-        color=lines[0].get_color(),
-        label=f"{name} (epoch mean)",
-    )
+epochs = torch.arange(1, num_epochs + 1)
+for name in ["SGD, shuffled", "SGD, shuffled, decaying lr", "B = 32, with replacement", "B = 32, shuffled"]:
+    per_epoch = runs[name]
+    line = ax.plot(epochs, per_epoch.median(dim=0).values, "o-", label=f"{name} (median)")
+    color = line[0].get_color()
+    ax.fill_between(epochs, per_epoch.min(dim=0).values, per_epoch.max(dim=0).values, color=color, alpha=0.15)
+ax.axhline(predicted_sgd, color="black", linestyle="--", label="formula, B = 1")
+ax.axhline(predicted_mini, color="gray", linestyle="--", label="formula, B = 32")
 ax.set_yscale("log")
-ax.set_ylim(1e-7, 1e-1)
-ax.set_title("Starting at the minimum: loss above the optimum per update")
+ax.set_ylim(5e-6, 1e-1)  # room for the legend above the curves
+ax.set_title(f"Started at the minimum: {num_runs} runs each, shaded = range")
 ax.set_xlabel("epoch")
-ax.set_ylabel("loss minus best possible loss (log scale)")
-ax.legend()
+ax.set_ylabel("mean loss above the best in the epoch (log)")
+ax.legend(fontsize=8, loc="upper right", ncol=2)
 plt.show()
-
-# %% claims
-half = num_epochs // 2  # band heights are averaged over the second half, epochs 6 to 10
-full_drift = excess["full batch, constant lr"].abs().max().item()
-sgd = excess["SGD, constant lr"]
-sgd_band, sgd_band_early = (
-    sgd[half:].mean().item(),
-    sgd[1:half].mean().item(),
-)  # epochs 6-10 and 2-5
-sgd_spread = sgd[half:].std().item()
-full_spread = excess["full batch, constant lr"][half:].std().item()
-mini_band = excess[f"mini-batch {mini_batch_size}, constant lr"][half:].mean().item()
-decay_band = excess["SGD, decaying lr"][-1].mean().item()  # still shrinking: the last epoch only
-decay_shrink, mini_shrink = sgd_band / decay_band, sgd_band / mini_band
-relative_band_percent = 100 * sgd_band / optimal_loss
-print(f"full batch never moved more than {full_drift:.1e} from the optimum")
-print(
-    f"SGD: {sgd_band:.2e} above the optimum in epochs 6-10 ({relative_band_percent:.0f}%), {sgd_band_early:.2e} in epochs 2-5"
-)
-print(
-    f"Result: the band shrinks {decay_shrink:.0f}x with the decaying lr and {mini_shrink:.0f}x with batch {mini_batch_size}"
-)
-
-assert full_drift < 1e-6  # full batch: the gradient is zero, so it does not move
-assert sgd_spread > 1e-4 and full_spread < 1e-7  # SGD's loss keeps moving, full batch's does not
-assert sgd.min().item() > 0  # every SGD line is worse than the best line ...
-assert 0.67 < sgd_band / sgd_band_early < 1.5  # ... and the band does not shrink with time
-assert decay_shrink > 5
-assert 16 < mini_shrink < 64  # about the 32 that a variance of 1/B suggests
-
-# %% predict
-# The step-by-step section predicts the band for one parameter with curvature h and
-# gradient noise variance s2: learning_rate * s2 / (2 * (2 - learning_rate * h)).
-# w and b do not interact here (x is symmetric), so the two contributions add up.
-error_at_best = best_w * x + best_b - y  # (N, 1): the residuals of the best line
-per_example_grads = torch.cat([2 * error_at_best * x, 2 * error_at_best], dim=1)  # (N, 2)
-full_grad_at_best = per_example_grads.mean(dim=0)
-torch.testing.assert_close(
-    full_grad_at_best, torch.zeros(2), atol=1e-5, rtol=0
-)  # zero on average ...
-grad_variance = per_example_grads.var(dim=0, correction=0)  # ... but not one by one: (2,)
-grad_variance_w, grad_variance_b = grad_variance.tolist()
-curvature = torch.tensor([2 * (x**2).mean().item(), 2.0])  # h_w and h_b, as in 1.2
-predicted_band = (
-    (learning_rate * grad_variance / (2 * (2 - learning_rate * curvature))).sum().item()
-)
-print(
-    f"per-example gradient variance at the optimum: w {grad_variance_w:.4f} | b {grad_variance_b:.4f}"
-)
-# The residuals of the best line are the noise, so the variances are about 4 noise_std^2 x^2 and 4 noise_std^2.
-assert abs(grad_variance_w / (4 * noise_std**2 * (x**2).mean().item()) - 1) < 0.1
-assert abs(grad_variance_b / (4 * noise_std**2) - 1) < 0.1
-print(f"Result: predicted band {predicted_band:.2e} | measured {sgd_band:.2e}")
-assert abs(sgd_band / predicted_band - 1) < 0.25

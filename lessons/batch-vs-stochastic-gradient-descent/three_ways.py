@@ -7,6 +7,7 @@ feed each update: all 1,000 (full batch), 32 (mini-batch) or 1 (SGD).
 
 import itertools
 import math
+import statistics
 
 import matplotlib.pyplot as plt
 import torch
@@ -17,22 +18,26 @@ true_b = -1.0  # intercept of that line
 noise_std = 0.1  # standard deviation of the noise added to each y
 N = 1000  # number of data points (1.2 used 100)
 learning_rate = 0.1  # the same constant step size for every run
-num_epochs = 20  # passes over the data; every run gets the same number
-batch_sizes = {"full batch": N, "mini-batch": 32, "SGD": 1}
-num_repeats = 200  # extra SGD runs, each with its own shuffle, for the per-update check
-seed = 42
+num_epochs = 10  # passes over the data; every run gets the same number
+mini_batch_size = 32
+batch_sizes: dict[str, int] = {"full batch": N, "mini-batch": mini_batch_size, "SGD": 1}
+num_shuffles = 100  # repeats with other shuffles, for every claim about a random run
+compare_after = 10  # updates: full batch has made 10 after its 10 epochs
+seed = 42  # for the data and the starting line
+shuffle_seed = (
+    1  # for the batches; never the data's seed: the same random stream would tie the order to the noise
+)
 
 torch.manual_seed(seed)
 
 # %% data
-x = torch.linspace(-1, 1, N).unsqueeze(1)  # (N, 1), evenly spaced in [-1, 1]
-y = true_w * x + true_b + noise_std * torch.randn(N, 1)  # (N, 1)
+x: torch.Tensor = torch.linspace(-1, 1, N).unsqueeze(1)  # (N, 1), evenly spaced in [-1, 1]
+y: torch.Tensor = true_w * x + true_b + noise_std * torch.randn(N, 1)  # (N, 1)
 start_w, start_b = torch.randn(1), torch.randn(1)  # every run starts from this line
 
 # The best loss any line can reach on this data: least squares on the columns [x, 1].
 features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
-# driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
-# so its last digits could change from one run to the next (pytorch#187411)
+# driver="gels": the default driver reads uninitialized memory in torch 2.13 (pytorch#187411)
 best_w, best_b = torch.linalg.lstsq(features, y, driver="gels").solution.flatten().tolist()
 
 
@@ -42,26 +47,23 @@ def mse(w: torch.Tensor, b: torch.Tensor) -> float:
     return ((w * x + b - y) ** 2).mean().item()
 
 
-start_loss = mse(start_w, start_b)
 optimal_loss = mse(torch.tensor(best_w), torch.tensor(best_b))
-print(f"start: w = {start_w.item():.4f}, b = {start_b.item():.4f} | loss {start_loss:.4f}")
-print(f"least-squares line: w* = {best_w:.4f}, b* = {best_b:.4f} | loss {optimal_loss:.5f}")
+print(f"start loss {mse(start_w, start_b):.4f} | best possible loss {optimal_loss:.5f}")
 
 
 # %% train
 def train(
-    batch_size: int, shuffle_seed: int = seed, max_updates: int | None = None
+    batch_size: int, shuffle_seed: int, max_updates: int, step_size: float = learning_rate
 ) -> tuple[list[float], list[int]]:
     """Run the loop; return the full-data loss and the examples seen after every update."""
     shuffle_generator = torch.Generator().manual_seed(shuffle_seed)
     w, b = start_w.clone(), start_b.clone()
     losses, examples_seen = [mse(w, b)], [0]  # index k = after k updates
-    for epoch in range(num_epochs):
+    while True:  # one epoch per pass
         order = torch.randperm(N, generator=shuffle_generator)  # a fresh shuffle each epoch
-        x_shuffled, y_shuffled = x[order], y[order]  # (N, 1) each
         for start in range(0, N, batch_size):
-            x_batch = x_shuffled[start : start + batch_size]  # (B, 1): the next B examples
-            y_batch = y_shuffled[start : start + batch_size]  # (B, 1)
+            batch = order[start : start + batch_size]  # the next B indices of the shuffle
+            x_batch, y_batch = x[batch], y[batch]  # (B, 1) each
             # forward
             y_pred = w * x_batch + b
             # loss: the mean of error ** 2 over the batch; the step needs only its gradient
@@ -70,127 +72,145 @@ def train(
             grad_w = 2 * (error * x_batch).mean()
             grad_b = 2 * error.mean()
             # update
-            w -= learning_rate * grad_w
-            b -= learning_rate * grad_b
-            losses.append(mse(w, b))
-            examples_seen.append(examples_seen[-1] + len(x_batch))
+            w -= step_size * grad_w
+            b -= step_size * grad_b
+            losses.append(mse(w, b))  # judged on ALL the data, the same yardstick for every run
+            examples_seen.append(examples_seen[-1] + len(batch))
             if len(losses) - 1 == max_updates:
                 return losses, examples_seen
-        if max_updates is None and epoch in (0, 4, num_epochs - 1):
-            print(
-                f"batch {batch_size:4d} | epoch {epoch + 1:3d} | updates {len(losses) - 1:6d} | loss {losses[-1]:.5f}"
-            )
-    return losses, examples_seen
 
 
-runs = {name: train(batch_size) for name, batch_size in batch_sizes.items()}
-full_losses, mini_losses, sgd_losses = (
-    runs[name][0] for name in ["full batch", "mini-batch", "SGD"]
-)
+runs = {
+    name: train(batch_size, shuffle_seed, num_epochs * math.ceil(N / batch_size))
+    for name, batch_size in batch_sizes.items()
+}
 
-# %% plot_updates
-fig, ax = plt.subplots()
-styles = {
+# %% plot
+styles: dict[str, dict[str, float | str]] = {
     "SGD": {"linewidth": 0.6},
     "mini-batch": {"linewidth": 1.5},
     "full batch": {"linewidth": 2.5, "linestyle": ":"},
 }
+fig, (per_update, per_example) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
 for name in ["SGD", "mini-batch", "full batch"]:  # full batch drawn last, on top
-    losses = runs[name][0]
-    ax.plot(
-        range(1, len(losses)), losses[1:], label=f"{name} (B = {batch_sizes[name]})", **styles[name]
-    )
-ax.axhline(optimal_loss, color="black", linestyle="--", label="best possible loss")
-ax.set_xscale("log")
-ax.set_yscale("log")
-ax.set_title("Full-data loss against the number of updates")
-ax.set_xlabel("updates (log scale)")
-ax.set_ylabel("MSE loss on all 1,000 points")
-ax.legend()
-plt.show()
-
-full_at_20, mini_at_20, sgd_at_20_this_run = full_losses[20], mini_losses[20], sgd_losses[20]
-mini_vs_full_at_20 = abs(mini_at_20 / full_at_20 - 1)  # after the same 20 updates
-sgd_up_fraction = sum(later > earlier for earlier, later in itertools.pairwise(sgd_losses)) / (
-    len(sgd_losses) - 1
-)
-print(
-    f"after 20 updates: full batch {full_at_20:.4f} | mini-batch {mini_at_20:.4f} | SGD {sgd_at_20_this_run:.4f}"
-)
-print(f"SGD's loss went up on {100 * sgd_up_fraction:.0f}% of its updates; full batch's never did")
-assert all(later < earlier for earlier, later in itertools.pairwise(full_losses))  # never goes up
-assert mini_vs_full_at_20 < 0.1  # per update, batch 32 nearly matches all 1,000
-assert sgd_up_fraction > 0.4
-assert sgd_at_20_this_run < full_at_20  # this run of SGD is ahead after 20 updates ...
-
-# %% per_update
-# ... but one run is one draw. Repeat the first 20 SGD updates with other shuffles.
-sgd_at_20 = torch.tensor(
-    [train(1, shuffle_seed=1000 + repeat, max_updates=20)[0][20] for repeat in range(num_repeats)]
-)
-sgd_mean_at_20 = sgd_at_20.mean().item()
-sgd_ahead_fraction = (sgd_at_20 < full_at_20).float().mean().item()
-print(
-    f"after 20 updates, over {num_repeats} shuffles: SGD mean loss {sgd_mean_at_20:.4f} vs full batch {full_at_20:.4f}"
-)
-print(f"SGD is ahead of full batch in {100 * sgd_ahead_fraction:.0f}% of the shuffles")
-assert sgd_mean_at_20 > full_at_20  # on average, a noisy step is no better than an exact one
-assert 0.2 < sgd_ahead_fraction < 0.8  # and whether one run is ahead is close to a coin flip
-
-# %% plot_examples
-fig, ax = plt.subplots()
-for name in ["SGD", "mini-batch", "full batch"]:
     losses, examples_seen = runs[name]
-    epochs_seen = [seen / N for seen in examples_seen]
-    ax.plot(epochs_seen, losses, label=f"{name} (B = {batch_sizes[name]})", **styles[name])
-ax.axhline(optimal_loss, color="black", linestyle="--", label="best possible loss")
-ax.set_yscale("log")
-ax.set_title("Full-data loss against the number of examples seen")
-ax.set_xlabel("examples seen, in epochs (1 epoch = 1,000 examples)")
-ax.set_ylabel("MSE loss on all 1,000 points")
-ax.legend()
+    label = f"{name} (B = {batch_sizes[name]})"
+    per_update.plot(range(1, len(losses)), losses[1:], label=label, **styles[name])
+    per_example.plot(examples_seen[1:], losses[1:], label=label, **styles[name])
+for ax in (per_update, per_example):
+    ax.axhline(optimal_loss, color="black", linestyle="--", label="best possible loss")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+per_update.set_title("Per update")
+per_update.set_xlabel("updates (log scale)")
+per_update.set_ylabel("MSE loss on all 1,000 points (log scale)")
+per_example.set_title("Per example seen")
+per_example.set_xlabel("examples seen (log scale; 1 epoch = 1,000)")
+per_update.legend(loc="upper right")  # the empty corner
+fig.suptitle("One run of each, same data, same start, same learning rate")
+fig.tight_layout()
 plt.show()
 
+# %% shuffles
+# One run is one draw of a random process. Repeat the noisy runs with other shuffles.
+full_losses, full_seen = runs["full batch"]
+full_early = full_losses[compare_after]  # full batch is not random: one run is all there is
 
-def examples_to_reach(name: str, target: float) -> int:
+
+def examples_to_reach(losses: list[float], examples_seen: list[int], target: float) -> int:
     """Examples seen when the loss first drops below target (-1 if it never does)."""
-    losses, examples_seen = runs[name]
-    return next((seen for loss, seen in zip(losses, examples_seen) if loss < target), -1)
+    return next((seen for loss, seen in zip(losses, examples_seen, strict=True) if loss < target), -1)
 
 
 target = 1.1 * optimal_loss  # "within 10% of the best possible loss"
-sgd_examples = examples_to_reach("SGD", target)
-mini_examples = examples_to_reach("mini-batch", target)
-full_examples = examples_to_reach("full batch", target)
-full_after_1, sgd_after_1 = full_losses[1], sgd_losses[N]  # after one epoch each
-full_ratio = full_losses[-1] / optimal_loss
+early: dict[str, list[float]] = {"mini-batch": [], "SGD": []}
+to_reach: dict[str, list[int]] = {"mini-batch": [], "SGD": []}
+sgd_time_inside: list[float] = []  # after its first dip, the share of updates SGD stays within 10%
+num_long_runs = 20  # SGD shuffles run for a whole epoch, to see whether it stays close
+for shuffle in range(num_shuffles):
+    for name in early:
+        max_updates = 150 if name == "SGD" else 100  # enough to get within 10% of the best
+        if name == "SGD" and shuffle < num_long_runs:
+            max_updates = N
+        losses, examples_seen = train(batch_sizes[name], 1000 + shuffle, max_updates)
+        early[name].append(losses[compare_after])
+        to_reach[name].append(examples_to_reach(losses, examples_seen, target))
+        if max_updates == N:
+            after_dip = losses[examples_seen.index(to_reach[name][-1]) :]
+            sgd_time_inside.append(sum(loss < target for loss in after_dip) / len(after_dip))
+
+mini_gap_early = [abs(loss / full_early - 1) for loss in early["mini-batch"]]
+sgd_ahead_fraction = sum(loss < full_early for loss in early["SGD"]) / num_shuffles
+sgd_median_early = statistics.median(early["SGD"])
+sgd_mean_early = statistics.mean(early["SGD"])  # the average run: pulled up by the unlucky ones
+sgd_min_early, sgd_max_early = min(early["SGD"]), max(early["SGD"])
+mini_gap_median, mini_gap_max = statistics.median(mini_gap_early), max(mini_gap_early)
+print(f"after {compare_after} updates ({num_shuffles} shuffles): full batch {full_early:.4f}")
 print(
-    f"within 10% of the optimum after {sgd_examples} examples (SGD), {mini_examples} (mini-batch), never (full batch)"
+    f"  mini-batch differs from full batch by {100 * mini_gap_median:.1f}% (median), at most {100 * mini_gap_max:.1f}%"
 )
-print(f"after 1 epoch: full batch {full_after_1:.4f} | SGD {sgd_after_1:.4f}")
-print(f"after {num_epochs} epochs: full batch is at {full_ratio:.1f} x the optimum")
-assert 0 < sgd_examples < N  # SGD: within the first epoch
-assert N < mini_examples < 2 * N  # mini-batch: within two epochs
-assert full_examples == -1  # full batch: not within 20 epochs
-assert full_after_1 > 10 * sgd_after_1
-assert full_ratio > 5
-mini_epoch_updates = math.ceil(N / batch_sizes["mini-batch"])
-mini_last_epoch = sum(mini_losses[-mini_epoch_updates:]) / mini_epoch_updates
-assert mini_last_epoch < 1.01 * optimal_loss  # the mini-batch run hugs the optimum
+print(
+    f"  SGD median {sgd_median_early:.4f}, range {sgd_min_early:.4f} to {sgd_max_early:.4f}, ahead of full batch in {100 * sgd_ahead_fraction:.0f}%"
+)
+print(f"  SGD mean {sgd_mean_early:.4f}: on average the noisy step is worse")
+
+sgd_reach_median = statistics.median(to_reach["SGD"])
+sgd_reach_min, sgd_reach_max = min(to_reach["SGD"]), max(to_reach["SGD"])
+mini_reach_median = statistics.median(to_reach["mini-batch"])
+mini_reach_min, mini_reach_max = min(to_reach["mini-batch"]), max(to_reach["mini-batch"])
+full_reach = examples_to_reach(full_losses, full_seen, target)
+full_final_ratio = full_losses[-1] / optimal_loss
+# Full batch has no noise, so it can take a much larger step: 2 / (lambda_w + lambda_b) is the
+# best constant eta for this bowl: w and b shrink equally fast, 1 - eta*lambda_w = eta*lambda_b - 1.
+lambda_w, lambda_b = 2 * (x**2).mean().item(), 2.0
+full_best_lr = 2 / (lambda_w + lambda_b)
+
+
+def slowest_factor(step_size: float) -> float:
+    """The worse of |1 - eta * lambda| for w and b: how much of the error one step leaves."""
+    return max(abs(1 - step_size * lambda_w), abs(1 - step_size * lambda_b))
+
+
+assert all(slowest_factor(full_best_lr) <= slowest_factor(k / 100) for k in range(1, 100))  # the best
+full_tuned_losses, full_tuned_seen = train(N, shuffle_seed, num_epochs, step_size=full_best_lr)
+full_tuned_reach = examples_to_reach(full_tuned_losses, full_tuned_seen, target)
+full_tuned_updates = full_tuned_reach // N
+sgd_inside_median = statistics.median(sgd_time_inside)
+sgd_inside_min, sgd_inside_max = min(sgd_time_inside), max(sgd_time_inside)
+tuned_vs_sgd = round(full_tuned_reach / sgd_reach_median, -1)  # to the nearest 10
+print(f"examples seen until the loss first dips within 10% of the best ({num_shuffles} shuffles):")
+print(f"  SGD        median {sgd_reach_median:6.0f} | range {sgd_reach_min} to {sgd_reach_max}")
+print(f"  mini-batch median {mini_reach_median:6.0f} | range {mini_reach_min} to {mini_reach_max}")
+print(f"  full batch never in {num_epochs * N} examples; it ends at {full_final_ratio:.1f}x the best loss")
+print(
+    f"  full batch at eta {full_best_lr:.2f}: {full_tuned_reach} examples ({full_tuned_updates} updates), and stays"
+)
+print(
+    f"after that first dip, SGD is within 10% for {100 * sgd_inside_median:.0f}% of the updates of its first epoch"
+    f" (median of {num_long_runs} shuffles; range {100 * sgd_inside_min:.0f}% to {100 * sgd_inside_max:.0f}%)"
+)
+
+assert all(a > b for a, b in itertools.pairwise(full_losses))  # full batch never goes up
+assert mini_gap_median < 0.1 and mini_gap_max < 0.3  # per update, 32 point nearly like 1,000
+sgd_median_vs_full = sgd_median_early / full_early
+assert 0.8 < sgd_median_vs_full < 1.25  # per update, the typical SGD run is level with full batch
+assert 0.25 < sgd_ahead_fraction < 0.75  # ... ahead in some shuffles, behind in others
+assert sgd_min_early < full_early / 3 and sgd_max_early > 3 * full_early  # by a wide margin
+assert sgd_reach_min > 0 and sgd_reach_max < N  # per example, every SGD run gets close within its first epoch
+assert mini_reach_min > N and mini_reach_max < 3 * N  # mini-batch: within one to three epochs
+assert full_reach == -1 and full_final_ratio > 5  # full batch at eta 0.1: not within 10 epochs
+assert all(loss < target for loss in full_tuned_losses[full_tuned_updates:])  # tuned: gets there and stays
+assert tuned_vs_sgd > 30  # ... but SGD still needs far fewer examples
+assert sgd_inside_min > 0.3 and sgd_inside_max < 0.7  # SGD dips in, then is out about half the time
+assert sgd_mean_early > full_early  # per update, the average noisy step is worse than the exact one
 
 # %% counts
-updates_per_epoch = {name: math.ceil(N / batch_size) for name, batch_size in batch_sizes.items()}
 for name, batch_size in batch_sizes.items():
-    losses, examples_seen = runs[name]
-    per_epoch = examples_seen[-1] // num_epochs
-    assert len(losses) - 1 == num_epochs * updates_per_epoch[name]
-    assert per_epoch == N  # every run computes N per-example gradients per epoch
+    updates_per_epoch = math.ceil(N / batch_size)
+    last_batch = N - (updates_per_epoch - 1) * batch_size
     print(
-        f"{name:>10} | examples per update {batch_size:4d} | updates per epoch {updates_per_epoch[name]:4d}"
-        f" | per-example gradients per epoch {per_epoch}"
+        f"{name:>10} | {N} examples per epoch in {updates_per_epoch:4d} updates | last batch {last_batch:4d}"
     )
-sgd_updates_per_epoch = updates_per_epoch["SGD"]
-mini_updates_per_epoch = updates_per_epoch["mini-batch"]
-print(
-    f"Result: same {N} gradients per epoch; 1, {mini_updates_per_epoch} or {sgd_updates_per_epoch} updates made from them"
-)
+    assert runs[name][1][updates_per_epoch] == N  # one epoch = N examples, whatever B is
+mini_updates_per_epoch = math.ceil(N / mini_batch_size)
+mini_last_batch = N - (mini_updates_per_epoch - 1) * mini_batch_size

@@ -1,131 +1,98 @@
-"""The whole of Module 1 in one function: a reusable training loop.
+"""Module 1 in one function: a reusable training loop with a batch size.
 
-New here: the loop from posts 1.1-1.5 is wrapped in `train()`, which takes the
-model, its parameters, the loss and the data as arguments, and is used on a
-problem the series has not seen yet: fitting a parabola y = a*x^2 + b*x + c.
+New here: the loop of posts 1.1-1.3 becomes `train()` (in parabola.py, with the
+data). Its `batch_size` argument covers full batch (B = N), mini-batch (1 < B < N)
+and SGD (B = 1) in one loop, tried on a parabola y = a*x^2 + w*x + b.
 """
 
 import matplotlib.pyplot as plt
 import torch
 
+from parabola import N, initial, mse, noise_std, quadratic, train, x, y
+
 # Hyperparameters
-true_a, true_b, true_c = 2.0, -1.0, 0.5  # the parabola that generates the data
-noise_std = 0.1  # standard deviation of the noise added to y
-num_points = 200  # N, the number of (x, y) pairs
-learning_rate = 0.5  # eta, the step size
-num_epochs = 100  # full passes over the data
-
-torch.manual_seed(0)
-
-
-# %% data
-x = torch.rand(num_points) * 2 - 1  # (N,) uniform in [-1, 1]
-y = true_a * x**2 + true_b * x + true_c + noise_std * torch.randn(num_points)  # (N,)
-print(f"x: {tuple(x.shape)}, y: {tuple(y.shape)}")
-
-
-# %% train_fn
-def train(model_fn, params, loss_fn, data, learning_rate, num_epochs, print_every=0):
-    """Full-batch gradient descent on `params`; returns the loss of every epoch."""
-    x, y = data
-    losses = []
-    for epoch in range(num_epochs):
-        # forward
-        y_pred = model_fn(x, params)
-        # loss
-        loss = loss_fn(y_pred, y)
-        # backward
-        loss.backward()
-        # update
-        with torch.no_grad():
-            for param in params:
-                param -= learning_rate * param.grad
-        # zero
-        for param in params:
-            param.grad.zero_()
-        losses.append(loss.item())
-        if print_every and epoch % print_every == 0:
-            print(f"epoch {epoch:3d} | loss {loss.item():.4f}")
-    return losses
-
-
-# %% model
-def quadratic(x, params):
-    """The model: y_hat = a*x^2 + b*x + c."""
-    a, b, c = params
-    return a * x**2 + b * x + c
-
-
-def mse(y_pred, y):
-    """Mean squared error, written out by hand."""
-    return ((y_pred - y) ** 2).mean()
-
-
-torch.testing.assert_close(mse(x, y), torch.nn.functional.mse_loss(x, y))
-
+learning_rate = 0.5  # eta for the full-batch fit
+num_epochs = 100  # passes over the data for the full-batch fit
+race_learning_rate = 0.3  # eta shared by the three batch sizes below
+race_epochs = 5  # passes over the data in the batch-size race
+batch_sizes: dict[str, int] = {"full batch": N, "mini-batch": 20, "SGD": 1}
+num_shuffles = 20  # seeds per stochastic batch size
 
 # %% fit
-initial = torch.randn(3)  # one random starting point, reused below
-params = [initial[i].clone().requires_grad_() for i in range(3)]  # [a, b, c]
-losses = train(quadratic, params, mse, (x, y), learning_rate, num_epochs, print_every=20)
-fitted_a, fitted_b, fitted_c = (param.item() for param in params)
+params = [initial[i].clone().requires_grad_() for i in range(3)]  # [a, w, b], tracked
+losses = train(quadratic, params, mse, x, y, learning_rate, num_epochs, batch_size=N)
+fitted: list[float] = [param.item() for param in params]
 final_loss = losses[-1]
-print(f"Result: a = {fitted_a:.3f}, b = {fitted_b:.3f}, c = {fitted_c:.3f}")
-print(f"        true a = {true_a:.3f}, b = {true_b:.3f}, c = {true_c:.3f}")
-assert final_loss < 1.5 * noise_std**2  # down to the noise floor
-assert abs(fitted_a - true_a) < 0.1 and abs(fitted_b - true_b) < 0.1
-assert abs(fitted_c - true_c) < 0.1
+print(f"train():       a = {fitted[0]:.4f}, w = {fitted[1]:.4f}, b = {fitted[2]:.4f}")
 
 # %% check
-# 1) The same loop with PyTorch's optimizer lands on the same numbers.
+# The loss is a quadratic bowl in (a, w, b), so least squares gives its exact minimum
+# (float64 for an accurate reference). driver="gels": the default driver reads
+# uninitialized memory in torch 2.13, so its last digits could vary (pytorch#187411).
+features = torch.stack([x**2, x, torch.ones_like(x)], dim=1).double()  # (N, 3)
+best = torch.linalg.lstsq(features, y.double().unsqueeze(1), driver="gels").solution.squeeze(1)
+best_loss = mse(features @ best, y.double()).item()  # L*
+final_gap = final_loss - best_loss
+print(f"least squares: a = {best[0]:.4f}, w = {best[1]:.4f}, b = {best[2]:.4f}")
+print(f"loss {final_loss:.5f}, L* = {best_loss:.5f}, gap {final_gap:.1e}")
+assert max(abs(f - b) for f, b in zip(fitted, best.tolist(), strict=True)) < 1e-3
+assert final_gap < 1e-6 and abs(best_loss - noise_std**2) < 0.003  # L* near the noise
+
+# torch.optim.SGD does steps 4 and 5 for you: same start, same numbers.
 sgd_params = [initial[i].clone().requires_grad_() for i in range(3)]
 optimizer = torch.optim.SGD(sgd_params, lr=learning_rate)
-for epoch in range(num_epochs):
-    optimizer.zero_grad()
+for _epoch in range(num_epochs):
     loss = mse(quadratic(x, sgd_params), y)
     loss.backward()
-    optimizer.step()
-torch.testing.assert_close(torch.stack(params), torch.stack(sgd_params))
+    optimizer.step()  # param -= lr * param.grad, under no_grad
+    optimizer.zero_grad()  # param.grad = None
+torch.testing.assert_close(torch.stack(sgd_params), torch.stack(params))
+print("torch.optim.SGD lands on the same a, w, b")
 
-# 2) Least squares solves this problem exactly: columns x^2, x, 1 (in float64,
-#    so the reference is accurate well beyond float32's digits).
-features = torch.stack([x**2, x, torch.ones_like(x)], dim=1).double()  # (N, 3)
-# driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
-# so its last digits could change from one run to the next (pytorch#187411)
-exact = torch.linalg.lstsq(features, y.double().unsqueeze(1), driver="gels").solution.squeeze(1)  # (3,)
-exact_loss = mse(features @ exact, y.double()).item()
-torch.testing.assert_close(torch.stack(params).detach(), exact.float(), atol=1e-3, rtol=0)
-print(f"least squares: a = {exact[0]:.3f}, b = {exact[1]:.3f}, c = {exact[2]:.3f}")
-final_gap = final_loss - exact_loss
-print(f"loss gap to the exact optimum after {num_epochs} epochs: {final_gap:.1e}")
-assert final_gap < 1e-6
+# %% race
+race: dict[str, list[list[float]]] = {name: [] for name in batch_sizes}
+for name, B in batch_sizes.items():
+    for seed in range(1 if B == N else num_shuffles):  # full batch: nothing random
+        params = [initial[i].clone().requires_grad_() for i in range(3)]
+        race[name].append(train(quadratic, params, mse, x, y, race_learning_rate, race_epochs, B, seed))
 
-# %% plot_fit
-grid = torch.linspace(-1, 1, 100)
-with torch.no_grad():
-    fitted_curve = quadratic(grid, params)
+# %% race_summary
+final_gaps: dict[str, torch.Tensor] = {
+    name: torch.tensor([run[-1] for run in runs]) - best_loss for name, runs in race.items()
+}
+for name, gaps in final_gaps.items():
+    updates = race_epochs * (N // batch_sizes[name])
+    print(
+        f"{name:>10} | B = {batch_sizes[name]:3d} | {updates:4d} updates | gap to L*: "
+        f"median {gaps.median():.1e}, range {gaps.min():.1e} to {gaps.max():.1e}"
+    )
+gap_full = final_gaps["full batch"].item()
+gap_mini_median = final_gaps["mini-batch"].median().item()
+gap_mini_min = final_gaps["mini-batch"].min().item()
+gap_mini_max = final_gaps["mini-batch"].max().item()
+gap_sgd_median = final_gaps["SGD"].median().item()
+gap_sgd_min = final_gaps["SGD"].min().item()
+gap_sgd_max = final_gaps["SGD"].max().item()
+sgd_over_mini = gap_sgd_median / gap_mini_median  # ratio of the medians
+assert gap_full > 10 * gap_mini_max  # more updates per epoch win ...
+assert sgd_over_mini > 5  # ... until the noise of B = 1 keeps SGD hovering (medians)
+assert gap_sgd_max < gap_full  # every SGD run still beat full batch
+
+# %% plot_race
 fig, ax = plt.subplots()
-ax.scatter(x, y, s=10, alpha=0.5, label="data")
-ax.plot(grid, true_a * grid**2 + true_b * grid + true_c, "k--", label="true parabola")
-ax.plot(grid, fitted_curve, "r", label="fitted by train()")
-ax.set_title("A parabola fitted by the reusable loop")
-ax.set_xlabel("x")
-ax.set_ylabel("y")
-ax.legend()
-plt.show()
-
-# %% plot_gap
-gaps = torch.tensor(losses, dtype=torch.float64) - exact_loss  # (num_epochs,)
-# Per-epoch shrink factor of the gap, measured over two separate stretches.
-gap_factor = ((gaps[40] / gaps[20]) ** (1 / 20)).item()
-later_gap_factor = ((gaps[80] / gaps[60]) ** (1 / 20)).item()
-print(f"gap shrinks per epoch by x{gap_factor:.4f} (epochs 20-40), x{later_gap_factor:.4f} (60-80)")
-assert abs(gap_factor - later_gap_factor) < 0.01  # a constant factor: a straight line
-
-fig, ax = plt.subplots()
-ax.plot(gaps)
+epochs = torch.arange(1, race_epochs + 1)
+for name, runs in race.items():
+    gaps = torch.tensor(runs) - best_loss  # (seeds, epochs)
+    median = gaps.median(dim=0).values
+    (line,) = ax.plot(epochs, median, marker="o", markersize=3, label=f"{name} (B = {batch_sizes[name]})")
+    if len(runs) > 1:  # shade the range over the shuffles
+        ax.fill_between(
+            epochs, gaps.min(dim=0).values, gaps.max(dim=0).values, color=line.get_color(), alpha=0.2
+        )
 ax.set_yscale("log")
-ax.set_title("Distance from the best possible loss")
+ax.set_xticks(epochs.tolist())
+ax.set_title(f"One train(), three batch sizes (eta = {race_learning_rate})")
 ax.set_xlabel("epoch")
-ax.set_ylabel("loss - least-squares loss (log scale)")
+ax.set_ylabel("loss - L* on all the data (log scale)")
+ax.legend()
 plt.show()

@@ -1,129 +1,99 @@
-"""Train with numerical gradients, and count what it costs.
+"""What one gradient costs: central differences against autograd, as the model grows.
 
-New in this lesson: the gradient in the training loop comes from central differences
-instead of calculus. It works, and lands on the same parameters as autograd, but every
-step needs two loss evaluations per parameter. We count them.
+New in this lesson: we count the work. torch.utils.flop_counter counts the floating-point
+operations of the matrix products (most of the work of this model, nearly all of it once P
+is large), so the numbers are exact and the same on every machine, unlike a stopwatch.
 """
 
 import matplotlib.pyplot as plt
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
-# Hyperparameters and data settings
-num_features = 20  # inputs per example, so the model has num_features + 1 parameters
+# Hyperparameters
 N = 200  # number of examples
-noise_std = 0.1  # standard deviation of the noise added to each y
-learning_rate = 0.1  # step size, eta in the math
-num_epochs = 100  # full-batch gradient steps
+feature_counts = [1, 3, 10, 30, 100]  # model sizes; P = features + 1 (the bias)
 h = 1e-5  # central-difference step for float64
-feature_counts = [1, 10, 100, 1000]  # model sizes for the counting table
 
 torch.manual_seed(0)
 
-# %% data
-X = torch.rand(N, num_features, dtype=torch.float64) * 2 - 1  # (N, features)
-true_w = torch.randn(num_features, dtype=torch.float64)  # (features,)
-true_b = 0.5
-y = X @ true_w + true_b + noise_std * torch.randn(N, dtype=torch.float64)  # (N,)
-initial_params = torch.zeros(num_features + 1, dtype=torch.float64)  # w then b
-num_params = initial_params.numel()
-print(f"{N} examples, {num_features} features, {num_params} parameters")
-
 # %% counting
-passes = {"forward": 0, "backward": 0}  # every pass over the data, counted
+passes = 0  # loss evaluations (forward passes), counted by loss_fn
 
 
-def loss_fn(params, X, y):
-    """MSE of a linear model; params holds the weights followed by the bias."""
-    passes["forward"] += 1
-    w, b = params[:-1], params[-1]
-    return ((X @ w + b - y) ** 2).mean()
+def loss_fn(theta: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """MSE of a linear model; X has a column of ones, so theta holds w and b."""
+    global passes
+    passes += 1
+    return ((X @ theta - y) ** 2).mean()
 
 
-def numerical_gradient(loss_fn, params, X, y, h):
+def numerical_gradient(theta: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Central difference along each parameter in turn: 2 loss evaluations each."""
-    grad = torch.zeros_like(params)
-    for i in range(params.numel()):
-        step = torch.zeros_like(params)
-        step[i] = h
-        grad[i] = (loss_fn(params + step, X, y) - loss_fn(params - step, X, y)) / (2 * h)
+    grad = torch.zeros_like(theta)
+    for j in range(theta.numel()):
+        step = torch.zeros_like(theta)
+        step[j] = h
+        grad[j] = (loss_fn(theta + step, X, y) - loss_fn(theta - step, X, y)) / (2 * h)
     return grad
 
 
-# %% train_numerical
-params = initial_params.clone()
-losses_numerical, passes_numerical = [], []
-for epoch in range(num_epochs):
-    # forward + loss
-    loss = loss_fn(params, X, y)
-    # backward, numerically: no calculus, 2 * num_params more forward passes
-    grad = numerical_gradient(loss_fn, params, X, y, h)
-    # update
-    params = params - learning_rate * grad
-    losses_numerical.append(loss.item())
-    passes_numerical.append(passes["forward"] + passes["backward"])
-    if epoch % 25 == 0 or epoch == num_epochs - 1:
-        print(
-            f"epoch {epoch:3d} | loss {loss.item():.4f} | passes so far {passes_numerical[-1]:5d}"
-        )
-params_numerical = params
-passes_per_step_numerical = passes_numerical[-1] // num_epochs
-
-# %% train_autograd
-passes = {"forward": 0, "backward": 0}
-params = initial_params.clone().requires_grad_()
-losses_autograd, passes_autograd = [], []
-for epoch in range(num_epochs):
-    # forward + loss
-    loss = loss_fn(params, X, y)
-    # backward: one pass of autograd gives every partial derivative at once
-    loss.backward()
-    passes["backward"] += 1
-    # update
-    with torch.no_grad():
-        params -= learning_rate * params.grad
-    params.grad = None
-    losses_autograd.append(loss.item())
-    passes_autograd.append(passes["forward"] + passes["backward"])
-    if epoch % 25 == 0 or epoch == num_epochs - 1:
-        print(f"epoch {epoch:3d} | loss {loss.item():.4f} | passes so far {passes_autograd[-1]:5d}")
-params_autograd = params.detach()
-passes_per_step_autograd = passes_autograd[-1] // num_epochs
-
-# %% compare
-final_loss = losses_autograd[-1]
-cost_ratio = passes_per_step_numerical / passes_per_step_autograd
-torch.testing.assert_close(params_numerical, params_autograd)
-assert abs(losses_numerical[-1] - final_loss) < 1e-9
-assert passes_per_step_numerical == 2 * num_params + 1
-assert passes_per_step_autograd == 2
+# %% scaling
+num_params: list[int] = []
+flops_numerical: list[int] = []
+flops_autograd: list[int] = []
+print("     P | numerical: passes      FLOPs | autograd: fwd FLOPs  bwd FLOPs | ratio")
+for count in feature_counts:
+    X = torch.cat([torch.rand(N, count), torch.ones(N, 1)], dim=1).double()  # (N, P)
+    y = torch.rand(N, 1, dtype=torch.float64)  # (N, 1)
+    theta = torch.zeros(count + 1, 1, dtype=torch.float64, requires_grad=True)  # (P, 1)
+    P = theta.numel()
+    # numerical: 2P forward passes, no backward
+    passes = 0
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        numerical = numerical_gradient(theta, X, y)
+    numerical_flops = counter.get_total_flops()
+    numerical_passes = passes
+    # autograd: one forward, one backward
+    with FlopCounterMode(display=False) as counter:
+        loss = loss_fn(theta, X, y)
+    forward_flops = counter.get_total_flops()
+    with FlopCounterMode(display=False) as counter:
+        loss.backward()
+    backward_flops = counter.get_total_flops()
+    assert theta.grad is not None  # set by backward()
+    torch.testing.assert_close(numerical, theta.grad)  # same gradient, two prices
+    autograd_flops = forward_flops + backward_flops
+    ratio = numerical_flops / autograd_flops
+    print(
+        f"{P:6d} | {numerical_passes:16d} {numerical_flops:10.2e} |"
+        f" {forward_flops:19.2e} {backward_flops:10.2e} | {ratio:5.0f}"
+    )
+    assert numerical_passes == 2 * P
+    assert backward_flops == forward_flops  # here a backward costs one forward
+    assert ratio == P  # 2P forwards against 2 forwards' worth
+    assert autograd_flops == 4 * N * P and numerical_flops == 4 * N * P**2  # slopes 1 and 2
+    num_params.append(P)
+    flops_numerical.append(numerical_flops)
+    flops_autograd.append(autograd_flops)
+largest_P = num_params[-1]
+largest_ratio = flops_numerical[-1] / flops_autograd[-1]
+# Outside the matrix products each pass does about 3 operations per example (subtract y,
+# square, add up for the mean; a backward about as many), against 2P in the product.
+elementwise_per_pass = 3 * N
+matmul_share = [2 * N * P / (2 * N * P + elementwise_per_pass) for P in num_params]
+matmul_share_smallest, matmul_share_largest = 100 * matmul_share[0], 100 * matmul_share[-1]  # percent
 print(
-    f"passes per step: numerical {passes_per_step_numerical} | autograd {passes_per_step_autograd}"
+    f"matrix products: {matmul_share_smallest:.0f}% of the work at P = {num_params[0]}, "
+    f"{matmul_share_largest:.0f}% at P = {num_params[-1]}"
 )
-print(f"Result: same parameters, same final loss {final_loss:.4f}, at {cost_ratio:.1f}x the passes")
+assert 50 < matmul_share_smallest < 60 and matmul_share_largest > 98
+print(f"Result: at P = {largest_P} one numerical gradient costs {largest_ratio:.0f}x autograd's")
 
 fig, ax = plt.subplots()
-ax.loglog(passes_autograd, losses_autograd, label="autograd")
-ax.loglog(passes_numerical, losses_numerical, linestyle="--", label="central differences")
-ax.set_title(f"Same descent, different price ({num_params} parameters)")
-ax.set_xlabel("passes over the data so far (forward or backward)")
-ax.set_ylabel("MSE loss (log scale)")
-ax.legend(loc="lower left")
+ax.loglog(num_params, flops_numerical, "o-", label="central differences (2P forward passes)")
+ax.loglog(num_params, flops_autograd, "s-", label="autograd (1 forward + 1 backward)")
+ax.set_title(f"Work for one gradient, N = {N} examples")
+ax.set_xlabel("number of parameters P")
+ax.set_ylabel("FLOPs of the matrix products")
+ax.legend()
 plt.show()
-
-# %% scaling
-print("parameters | numerical: forward passes | autograd: forward + backward passes")
-for count in feature_counts:
-    X_big = torch.rand(N, count, dtype=torch.float64)  # (N, count)
-    y_big = torch.rand(N, dtype=torch.float64)  # (N,)
-    params_big = torch.zeros(count + 1, dtype=torch.float64, requires_grad=True)
-    passes = {"forward": 0, "backward": 0}
-    with torch.no_grad():
-        numerical_gradient(loss_fn, params_big, X_big, y_big, h)
-    numerical_count = passes["forward"]
-    passes = {"forward": 0, "backward": 0}
-    loss_fn(params_big, X_big, y_big).backward()
-    passes["backward"] += 1
-    autograd_count = passes["forward"] + passes["backward"]
-    assert numerical_count == 2 * (count + 1)
-    assert autograd_count == 2
-    print(f"{count + 1:10d} | {numerical_count:24d} | {autograd_count:34d}")

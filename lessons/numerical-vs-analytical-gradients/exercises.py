@@ -1,135 +1,119 @@
 """Solutions to the exercises of "Numerical vs. Analytical Gradients", one cell each."""
 
+import inspect
 import math
 import warnings
+from typing import Any
 
 import torch
 
 # Hyperparameters
-x0 = 1.0  # exercise 1: differentiate sin at this point
-num_steps = 161  # exercise 1: step sizes from 1e-16 to 1, 20 per decade
-h = 1e-5  # exercise 2: central-difference step in float64
+N = 100  # exercise 1: number of examples
+h = 1e-5  # exercise 1: central-difference step in float64
+backward_error = 1e-5  # exercise 2: the wrong backward is scaled by 1 + backward_error
+tight_atol, tight_rtol = 1e-9, 1e-7  # exercise 2: tolerances for the float64 check
 
 torch.manual_seed(42)
 
+# Exercise 2 writes gradcheck's defaults out; check they are what this torch uses.
+gradcheck_defaults = inspect.signature(torch.autograd.gradcheck).parameters
+assert [gradcheck_defaults[k].default for k in ("eps", "atol", "rtol")] == [1e-6, 1e-5, 1e-3]
 
 # %% solution_1
-# A five-point stencil: its Taylor terms cancel up to h^4, so the error is O(h^4).
-def five_point(f, x, h):
-    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
+# Two features: y = Phi @ theta + noise, each row of Phi is (x_1, x_2, 1), theta = (w_1, w_2, b).
+inputs = torch.rand(N, 2, dtype=torch.float64) * 2 - 1  # (N, 2)
+Phi: torch.Tensor = torch.cat([inputs, torch.ones(N, 1, dtype=torch.float64)], dim=1)  # (N, 3)
+y: torch.Tensor = Phi @ torch.tensor([1.5, -3.0, 0.5], dtype=torch.float64)  # (N,)
+y = y + 0.1 * torch.randn(N, dtype=torch.float64)
+theta: torch.Tensor = torch.randn(3, dtype=torch.float64)  # (w_1, w_2, b)
 
 
-def central(f, x, h):
-    return (f(x + h) - f(x - h)) / (2 * h)
+def loss_fn(theta: torch.Tensor) -> torch.Tensor:
+    return ((Phi @ theta - y) ** 2).mean()
 
 
-x = torch.tensor(x0, dtype=torch.float64)
-exact = math.cos(x0)
-error_big = abs(five_point(torch.sin, x, 1e-1).item() - exact)
-error_half = abs(five_point(torch.sin, x, 5e-2).item() - exact)
-halving_ratio = error_big / error_half
-print(f"halving h divides the five-point error by {halving_ratio:.2f} (2^4 = 16)")
-assert abs(halving_ratio - 16) < 0.5
-
-steps = torch.logspace(-16, 0, num_steps, dtype=torch.float64)
-errors_five = (five_point(torch.sin, x, steps) - exact).abs()
-errors_central = (central(torch.sin, x, steps) - exact).abs()
-best_h_five = steps[errors_five.argmin()].item()
-eps64 = torch.finfo(torch.float64).eps
-print(
-    f"five-point: best h {best_h_five:.1e} (eps^(1/5) = {eps64**0.2:.1e}) | "
-    f"best error {errors_five.min():.1e}"
-)
-print(f"central:    best error {errors_central.min():.1e}")
-assert abs(math.log10(best_h_five / eps64**0.2)) < 2
-assert errors_five.min() < errors_central.min()
-
-# %% solution_2
-# Two features, as in exercise 2 of post 1.2: y = X @ w + b + noise.
-X = torch.rand(100, 2, dtype=torch.float64) * 2 - 1  # (N, 2)
-y = X @ torch.tensor([1.5, -3.0], dtype=torch.float64) + 0.5  # (N,)
-y = y + 0.1 * torch.randn(100, dtype=torch.float64)
-w = torch.randn(2, dtype=torch.float64)  # (2,)
-b = torch.randn(1, dtype=torch.float64)  # (1,)
-
-
-def loss_fn(params):
-    w, b = params[:2], params[2]
-    return ((X @ w + b - y) ** 2).mean()
-
-
-params = torch.cat([w, b])  # (3,)
-error = X @ w + b - y  # (N,)
-hand = torch.cat([2 * X.T @ error / len(y), 2 * error.mean().reshape(1)])  # (3,)
+hand = 2 / N * Phi.T @ (Phi @ theta - y)  # (3,): dL/dw_1, dL/dw_2, dL/db
 
 numerical = torch.zeros(3, dtype=torch.float64)
-for i in range(3):
+for j in range(3):
     step = torch.zeros(3, dtype=torch.float64)
-    step[i] = h
-    numerical[i] = (loss_fn(params + step) - loss_fn(params - step)) / (2 * h)
+    step[j] = h
+    numerical[j] = (loss_fn(theta + step) - loss_fn(theta - step)) / (2 * h)
 
-leaf = params.clone().requires_grad_()
-loss_fn(leaf).backward()
-print(f"hand      {hand.tolist()}")
-print(f"numerical {numerical.tolist()}")
-print(f"autograd  {leaf.grad.tolist()}")
-torch.testing.assert_close(hand, numerical)
-torch.testing.assert_close(hand, leaf.grad)
+print(f"hand      {hand.tolist()}\nnumerical {numerical.tolist()}")
+torch.testing.assert_close(hand, numerical, rtol=1e-7, atol=1e-9)
 
 
-# %% solution_3
-class Cube(torch.autograd.Function):
+# %% solution_2
+class ScaledSin(torch.autograd.Function):
+    """sin(x), with its backward multiplied by `scale` (1.0 is the correct backward)."""
+
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: torch.Tensor, scale: float) -> torch.Tensor:
         ctx.save_for_backward(x)
-        return x**3
+        ctx.scale = scale
+        return torch.sin(x)
 
     @staticmethod
-    def backward(ctx, grad_output):
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
         (x,) = ctx.saved_tensors
-        return grad_output * 3 * x  # bug: the power rule gives 3 * x**2
+        return grad_output * torch.cos(x) * ctx.scale, None  # no gradient for scale
 
 
-class FixedCube(Cube):
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * 3 * x**2
+def passes(x: torch.Tensor, scale: float, eps: float, atol: float, rtol: float) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # we know when the inputs are float32
+        return torch.autograd.gradcheck(
+            lambda t: ScaledSin.apply(t, scale), (x,), eps=eps, atol=atol, rtol=rtol, raise_exception=False
+        )
 
 
-inputs = (torch.randn(5, dtype=torch.float64, requires_grad=True),)
-cube_passes = torch.autograd.gradcheck(Cube.apply, inputs, raise_exception=False)
-fixed_passes = torch.autograd.gradcheck(FixedCube.apply, inputs, raise_exception=False)
-print(f"gradcheck: Cube {cube_passes} | FixedCube {fixed_passes}")
-assert not cube_passes
-assert fixed_passes
-
-
-# %% solution_4
-# gradcheck's default step (1e-6) suits float64. For float32, take the sweet spot of
-# the central difference instead: eps32 ** (1/3).
-eps32 = torch.finfo(torch.float32).eps
-float32_step = eps32 ** (1 / 3)
-x64 = torch.randn(5, dtype=torch.float64, requires_grad=True)
+num_points = 25  # exercise 2: points from -3 to 3
+x64 = torch.linspace(-3, 3, num_points, dtype=torch.float64).requires_grad_()  # (num_points,)
 x32 = x64.detach().float().requires_grad_()
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # we know these inputs are float32
-    default_step_32 = torch.autograd.gradcheck(torch.sin, (x32,), raise_exception=False)
-    tuned_step_32 = torch.autograd.gradcheck(
-        torch.sin, (x32,), eps=float32_step, raise_exception=False
-    )
-print(f"float32, eps 1e-6:   passes {default_step_32}")
-print(f"float32, eps {float32_step:.1e}: passes {tuned_step_32}")
-assert not default_step_32 and tuned_step_32
+step_32 = torch.finfo(torch.float32).eps ** (1 / 3)  # float32's best step
+default_eps = 1e-6  # gradcheck's default step
+loose_atol, loose_rtol = 1e-5, 1e-3  # gradcheck's default tolerances
+tighten_factor = loose_rtol / tight_rtol
+tighten_decades = round(math.log10(tighten_factor))  # orders of magnitude
+wrong_scale = 1 + backward_error
+results: dict[str, tuple[bool, bool]] = {}  # (correct passes, wrong passes)
+for name, x, eps, atol, rtol in [
+    ("float32, all defaults", x32, default_eps, loose_atol, loose_rtol),
+    ("float32, default tol., step eps^(1/3)", x32, step_32, loose_atol, loose_rtol),
+    ("float32, tight, step eps^(1/3)", x32, step_32, tight_atol, tight_rtol),
+    ("float64, all defaults", x64, default_eps, loose_atol, loose_rtol),
+    ("float64, tight", x64, default_eps, tight_atol, tight_rtol),
+]:
+    results[name] = (passes(x, 1.0, eps, atol, rtol), passes(x, wrong_scale, eps, atol, rtol))
+    print(f"{name:37} | correct passes {results[name][0]!s:5} | wrong passes {results[name][1]}")
+assert results["float32, all defaults"] == (False, False)  # eps = 1e-6 is far too small for float32
+assert results["float32, default tol., step eps^(1/3)"] == (True, True)  # the bug slips through
+assert results["float32, tight, step eps^(1/3)"] == (False, False)  # float32 noise fails even the correct one
+assert results["float64, all defaults"] == (True, True)  # the bug slips through here too
+assert results["float64, tight"] == (True, False)  # caught, with no false alarm
 
-# Headroom: how far below gradcheck's tolerance does each numerical estimate land?
+# %% solution_2_why
+# Why: the error of the central difference itself, which each check must tolerate
 with torch.no_grad():
-    error_32 = (central(torch.sin, x32, float32_step) - torch.cos(x32)).abs().max().item()
-    error_64 = (central(torch.sin, x64, 1e-6) - torch.cos(x64)).abs().max().item()
-# gradcheck accepts an entry when |analytical - numerical| <= atol + rtol * |numerical|
-tolerance = (1e-5 + 1e-3 * torch.cos(x64).abs()).min().item()  # default atol and rtol
-headroom_32, headroom_64 = tolerance / error_32, tolerance / error_64
-print(f"worst numerical error: float32 {error_32:.1e} | float64 {error_64:.1e}")
-print(f"tolerance / error:     float32 {headroom_32:.0f} | float64 {headroom_64:.0f}")
-assert error_64 < error_32 / 1000
-assert headroom_32 < 100 and headroom_64 > 1e6
+    estimate_32 = ((x32 + step_32).sin() - (x32 - step_32).sin()) / (2 * step_32)
+    estimate_64 = ((x64 + default_eps).sin() - (x64 - default_eps).sin()) / (2 * default_eps)
+    noise_32 = (estimate_32.double() - x64.cos()).abs()  # (num_points,)
+    noise_64 = (estimate_64 - x64.cos()).abs()  # (num_points,)
+    allowed_loose = loose_atol + loose_rtol * estimate_32.double().abs()  # what the default test admits
+    wrong_gap = backward_error * x64.cos().abs()  # how far the wrong backward is from cos x
+worst = int(noise_32.argmax())
+worst_noise_32 = noise_32[worst].item()
+worst_x = x64[worst].item()
+allowed_at_worst = allowed_loose[worst].item()
+worst_noise_64 = noise_64.max().item()
+worst_wrong_gap = wrong_gap.max().item()
+print(
+    f"worst numerical error: float32 {worst_noise_32:.1e} (at x = {worst_x:g}) | float64 {worst_noise_64:.1e}"
+)
+print(
+    f"default test admits {allowed_at_worst:.1e} there | wrong backward is off by at most {worst_wrong_gap:.1e}"
+)
+assert worst_noise_64 < tight_atol < loose_atol < worst_noise_32 < allowed_at_worst  # rtol * |n| admits it
+assert bool((noise_32 < allowed_loose).all())
+assert worst_wrong_gap <= loose_atol * (1 + 1e-12)  # within atol alone: no precision can catch it

@@ -1,33 +1,33 @@
 """Solutions to the exercises of "Visualizing the Loss Landscape".
 
-One cell per exercise. Each cell is self-contained apart from the shared data below.
+One cell per exercise. Each cell uses only the shared data and helpers below.
 """
+
+import math
 
 import torch
 
-# Hyperparameters and data settings (the same data and start as post 1.2)
+# Hyperparameters and data settings (the narrow-valley data of narrow_valley.py)
 true_w = 2.0
 true_b = -1.0
 noise_std = 0.1
 N = 100
+start_w, start_b = 0.0, 3.0  # the start of narrow_valley.py
 tolerance = 1e-6  # "converged" = loss within this of the minimum
-max_steps = 1000
+max_steps = 10_000
+centres = [0.0, 0.5, 1.0, 2.0, 3.0, 4.0]  # exercise 2: inputs on [c - 1, c + 1]
 
 torch.manual_seed(42)
 
 # %% data
-noise = noise_std * torch.randn(N, 1)  # (N, 1)
-start_w, start_b = torch.randn(1).item(), torch.randn(1).item()  # the start of post 1.2
-x = torch.linspace(-1, 1, N).unsqueeze(1)  # (N, 1), the data of post 1.2
-y = true_w * x + true_b + noise
-x_wide = torch.linspace(0, 5, N).unsqueeze(1)  # (N, 1), the narrow-valley data
-y_wide = true_w * x_wide + true_b + noise
-# float64 as in narrow_valley.py: step counts are then decided by the math, not by rounding
-x, y, x_wide, y_wide = x.double(), y.double(), x_wide.double(), y_wide.double()
+x_wide: torch.Tensor = torch.linspace(0, 5, N).unsqueeze(1)  # (N, 1), inputs on [0, 5]
+noise: torch.Tensor = noise_std * torch.randn(N, 1)  # (N, 1), shared by every data set here
+y: torch.Tensor = true_w * x_wide + true_b + noise  # (N, 1)
+x_wide, y, noise = x_wide.double(), y.double(), noise.double()  # float64: step counts decided by the math
 
 
-def least_squares(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
-    """Best (w, b) and the minimum loss, found directly."""
+def least_squares(x: torch.Tensor, y: torch.Tensor = y) -> tuple[float, float, float]:
+    """The best (w, b) for inputs x and targets y, and the minimum loss L*."""
     features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
     # driver="gels" (QR): the default driver reads uninitialized memory in torch 2.13,
     # so its last digits could change from one run to the next (pytorch#187411)
@@ -35,127 +35,74 @@ def least_squares(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float
     return w, b, ((w * x + b - y) ** 2).mean().item()
 
 
-def hessian_eigenvalues(x: torch.Tensor) -> tuple[float, float]:
-    """lambda_min, lambda_max of the (constant) Hessian of the MSE."""
-    hessian = 2 * torch.tensor([[(x**2).mean(), x.mean()], [x.mean(), 1.0]], dtype=torch.float64)
-    lambda_min, lambda_max = torch.linalg.eigvalsh(hessian).tolist()
-    return lambda_min, lambda_max
+def hessian_of(x: torch.Tensor) -> torch.Tensor:
+    """H = 2 [[mean(x^2), mean(x)], [mean(x), 1]], the Hessian of the MSE."""
+    return 2 * torch.tensor([[(x**2).mean(), x.mean()], [x.mean(), 1.0]], dtype=torch.float64)
 
 
-def steps_to_converge(x: torch.Tensor, y: torch.Tensor, learning_rate: float, w: float, b: float) -> int:
-    """Gradient descent from (w, b); the number of steps until the loss is within tolerance."""
+def steps_to_converge(x: torch.Tensor, learning_rate: float, y: torch.Tensor = y) -> int:
+    """Gradient descent from (start_w, start_b); steps until L - L* < tolerance."""
     min_loss = least_squares(x, y)[2]
+    w, b = start_w, start_b
     for step in range(max_steps):
-        # forward
-        error = w * x + b - y
-        # loss
-        if (error**2).mean().item() - min_loss < tolerance:
+        error = w * x + b - y  # forward
+        if (error**2).mean().item() - min_loss < tolerance:  # loss, and the stopping rule
             return step
-        # backward
-        grad_w = 2 * (error * x).mean().item()
-        grad_b = 2 * error.mean().item()
-        # update
-        w = w - learning_rate * grad_w
-        b = b - learning_rate * grad_b
+        grad_w, grad_b = 2 * (error * x).mean().item(), 2 * error.mean().item()  # backward
+        w, b = w - learning_rate * grad_w, b - learning_rate * grad_b  # update
     return max_steps
 
 
 # %% solution_1
-# Exercise 1: center the wide inputs (subtract their mean) and measure the condition number again.
-x_centered = x_wide - x_wide.mean()
-results = {}
-for name, inputs in [("x in [0, 5]", x_wide), ("centered", x_centered)]:
-    lambda_min, lambda_max = hessian_eigenvalues(inputs)
-    best_rate = 2 / (lambda_min + lambda_max)
-    steps = steps_to_converge(inputs, y_wide, best_rate, 0.0, 3.0)  # start as in narrow_valley.py
-    results[name] = (lambda_max / lambda_min, steps)
-    print(f"{name:12s} | condition number {lambda_max / lambda_min:6.2f} | steps {steps:4d}")
-condition_wide, steps_wide = results["x in [0, 5]"]
-condition_centered, steps_centered = results["centered"]
-# Same line either way: y = w (x - mean) + b_c means the original intercept is b_c - w * mean.
-w_wide, b_wide, _ = least_squares(x_wide, y_wide)
-w_centered, b_centered, _ = least_squares(x_centered, y_wide)
-torch.testing.assert_close(w_centered, w_wide, rtol=1e-5, atol=1e-5)
-torch.testing.assert_close(b_centered - w_centered * x_wide.mean().item(), b_wide, rtol=1e-4, atol=1e-4)
-assert condition_centered < 3 and steps_centered < 20
+# Exercise 1: centre the inputs, then also scale them to standard deviation 1.
+x_mean, x_std = x_wide.mean(), x_wide.std(correction=0)
+inputs = {"x in [0, 5]": x_wide, "centred": x_wide - x_mean, "standardised": (x_wide - x_mean) / x_std}
+kappas: dict[str, float] = {}
+steps: dict[str, int] = {}
+for name, x in inputs.items():
+    lambda_min, lambda_max = torch.linalg.eigvalsh(hessian_of(x)).tolist()
+    kappas[name] = lambda_max / lambda_min
+    steps[name] = steps_to_converge(x, 2 / (lambda_min + lambda_max))  # each at its best rate
+    mean_shown = round(x.mean().item(), 2) + 0.0  # + 0.0: print -0.0 as 0.0
+    print(f"{name:12s} | mean(x) {mean_shown:4.2f} | mean(x^2) {(x**2).mean():4.2f}"
+          f" | kappa {kappas[name]:5.2f} | steps {steps[name]:3d}")
+kappa_wide, kappa_centred, kappa_standard = kappas.values()
+steps_wide, steps_centred, steps_standard = steps.values()
+# The same line, written three ways: y = w_s (x - mean) / std + b_s means w = w_s / std, b = b_s - w mean.
+w_wide, b_wide, _ = least_squares(x_wide)
+w_s, b_s, _ = least_squares(inputs["standardised"])
+torch.testing.assert_close(w_s / x_std.item(), w_wide)
+torch.testing.assert_close(b_s - w_s / x_std.item() * x_mean.item(), b_wide)
+torch.testing.assert_close(kappa_standard, 1.0)  # H = 2 I: a perfectly round bowl
+assert kappa_wide > kappa_centred > kappa_standard and steps_wide > steps_centred > steps_standard == 1
+
+# Two inputs, x and x^2 (a parabola), each standardised: the columns stay correlated.
+columns = torch.cat([x_wide, x_wide**2], dim=1)  # (N, 2)
+z = (columns - columns.mean(dim=0)) / columns.std(dim=0, correction=0)
+features = torch.cat([z, torch.ones(N, 1, dtype=torch.float64)], dim=1)  # (N, 3)
+hessian_two = 2 * features.T @ features / N  # (3, 3), over (weight of x, weight of x^2, b)
+eigenvalues_two = torch.linalg.eigvalsh(hessian_two)
+kappa_two_inputs = (eigenvalues_two[-1] / eigenvalues_two[0]).item()
+correlation = (z[:, 0] * z[:, 1]).mean().item()
+print(f"x and x^2, both standardised: correlation {correlation:.3f} | kappa {kappa_two_inputs:.1f}")
+torch.testing.assert_close(kappa_two_inputs, (1 + correlation) / (1 - correlation))  # eigenvalues 2 (1 +- corr), 2
+assert kappa_two_inputs > 10 * kappa_centred  # standardised, yet far from round
+
 
 # %% solution_2
-# Exercise 2: on the tilted [0, 5] bowl, compare post 1.2's one-parameter-at-a-time limits
-# with the true edge 2 / lambda_max, and train between the two.
-hessian = 2 * torch.tensor([[(x_wide**2).mean(), x_wide.mean()], [x_wide.mean(), 1.0]], dtype=torch.float64)
-curvature_w, curvature_b = hessian[0, 0].item(), hessian[1, 1].item()  # the diagonal: lambda_w, lambda_b
-naive_limit = min(2 / curvature_w, 2 / curvature_b)  # "each parameter below its own 2 / lambda"
-true_edge = 2 / hessian_eigenvalues(x_wide)[1]
-tilted_rate = (naive_limit + true_edge) / 2
-print(f"per-parameter limit {naive_limit:.4f} | true edge {true_edge:.4f} | trying {tilted_rate:.4f}")
-best_w_wide, best_b_wide, _ = least_squares(x_wide, y_wide)
-w, b = 0.0, 3.0  # the start of narrow_valley.py
-start_distance = ((w - best_w_wide) ** 2 + (b - best_b_wide) ** 2) ** 0.5
-for step in range(100):
-    # forward (the loss itself is not needed for the update)
-    error = w * x_wide + b - y_wide
-    # backward
-    grad_w = 2 * (error * x_wide).mean().item()
-    grad_b = 2 * error.mean().item()
-    # update
-    w = w - tilted_rate * grad_w
-    b = b - tilted_rate * grad_b
-tilted_growth = ((w - best_w_wide) ** 2 + (b - best_b_wide) ** 2) ** 0.5 / start_distance
-print(f"after 100 steps the distance to the minimum has grown {tilted_growth:,.0f}-fold")
-assert true_edge < naive_limit  # coupling makes the bowl steeper than either axis alone
-assert tilted_growth > 100  # diverges, although each parameter is "below its limit"
-
-# %% solution_3
-# Exercise 3: torch.optim.SGD just above the edge walks the same (diverging) path as our loop.
-learning_rate = 1.05 * 2 / hessian_eigenvalues(x)[1]
-best_w, best_b, _ = least_squares(x, y)
-params = torch.tensor([start_w, start_b], dtype=torch.float64, requires_grad=True)  # (2,): (w, b)
-optimizer = torch.optim.SGD([params], lr=learning_rate)
-w, b = start_w, start_b
-sgd_path, hand_path = [], []
-for step in range(30):
-    # PyTorch's version: autograd for the backward step, SGD for the update
-    optimizer.zero_grad()
-    loss = ((params[0] * x + params[1] - y) ** 2).mean()
-    loss.backward()
-    optimizer.step()
-    sgd_path.append(params.detach().clone())
-    # our version, as in the post
-    error = w * x + b - y
-    w = w - learning_rate * 2 * (error * x).mean().item()
-    b = b - learning_rate * 2 * error.mean().item()
-    hand_path.append(torch.tensor([w, b], dtype=torch.float64))
-torch.testing.assert_close(torch.stack(sgd_path), torch.stack(hand_path), rtol=1e-4, atol=1e-4)
-best = torch.tensor([best_w, best_b], dtype=torch.float64)
-start_distance = (torch.tensor([start_w, start_b], dtype=torch.float64) - best).norm().item()
-sgd_distance = (sgd_path[-1] - best).norm().item()
-print(f"lr {learning_rate:.3f} | distance to the minimum: start {start_distance:.2f},"
-      f" after 30 steps {sgd_distance:.2f}")
-assert sgd_distance > 2 * start_distance  # further away than where it started
-
-# %% solution_4
-# Exercise 4: scan learning rates on the narrow valley; is 2 / (lambda_min + lambda_max) the best?
-lambda_min, lambda_max = hessian_eigenvalues(x_wide)
-formula_rate = 2 / (lambda_min + lambda_max)
-candidates = torch.linspace(0.5, 0.995, 100, dtype=torch.float64) * 2 / lambda_max  # (R,), below the edge
-min_loss = least_squares(x_wide, y_wide)[2]
-w = torch.full((len(candidates), 1), 0.0, dtype=torch.float64)  # (R, 1): one run per rate, all at once
-b = torch.full((len(candidates), 1), 3.0, dtype=torch.float64)
-steps = torch.full((len(candidates),), max_steps)
-for step in range(max_steps):
-    # forward
-    error = w * x_wide.T + b - y_wide.T  # (R, N)
-    # loss: record the first step at which each run is within tolerance
-    excess = (error**2).mean(dim=1) - min_loss  # (R,)
-    steps = torch.where((excess < tolerance) & (steps == max_steps), step, steps)
-    # backward
-    grad_w = 2 * (error * x_wide.T).mean(dim=1, keepdim=True)  # (R, 1)
-    grad_b = 2 * error.mean(dim=1, keepdim=True)  # (R, 1)
-    # update
-    w = w - candidates[:, None] * grad_w
-    b = b - candidates[:, None] * grad_b
-scan_rate = candidates[steps.argmin()].item()
-scan_steps = steps.min().item()
-formula_steps = steps_to_converge(x_wide, y_wide, formula_rate, 0.0, 3.0)
-print(f"formula {formula_rate:.4f} ({formula_steps} steps) | best in the scan {scan_rate:.4f} ({scan_steps} steps)")
-assert abs(scan_rate - formula_rate) / formula_rate < 0.01
+# Exercise 2: the step count at the best fixed rate, against kappa.
+rows: list[tuple[float, int]] = []  # (kappa, steps)
+for c in centres:
+    x = torch.linspace(c - 1, c + 1, N, dtype=torch.float64).unsqueeze(1)  # (N, 1)
+    y_c = true_w * x + true_b + noise  # the same line and noise
+    lambda_min, lambda_max = torch.linalg.eigvalsh(hessian_of(x)).tolist()
+    kappa = lambda_max / lambda_min
+    n_steps = steps_to_converge(x, 2 / (lambda_min + lambda_max), y_c)
+    # Prediction: each step multiplies the gap L - L* by ((kappa - 1) / (kappa + 1))^2.
+    gap = ((start_w * x + start_b - y_c) ** 2).mean().item() - least_squares(x, y_c)[2]
+    assert n_steps == math.ceil(math.log(gap / tolerance) / (2 * math.log((kappa + 1) / (kappa - 1))))
+    rows.append((kappa, n_steps))
+    print(f"x in [{c - 1:4.1f}, {c + 1:3.1f}] | kappa {kappa:6.2f} | steps {n_steps:4d} | steps/kappa {n_steps / kappa:.2f}")
+(kappa_first, steps_first), (kappa_last, steps_last) = rows[0], rows[-1]
+ratio_low, ratio_high = min(n / k for k, n in rows), max(n / k for k, n in rows)
+assert steps_last < max_steps and kappa_last > 100 * kappa_first and ratio_high < 1.25 * ratio_low  # steps grow in proportion to kappa

@@ -88,6 +88,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
+    block.classList.add("has-copy-button");  // its first line moves down, clear of the button
     button.textContent = "Copy";
     button.setAttribute("aria-label", "Copy code");
     var timer = null;

@@ -93,8 +93,10 @@ def _target(nodes: list[Node], index: int, label: str, line: int) -> Target | No
     return None
 
 
-def label_problems(posts: list[ParsedPost]) -> list[Problem]:
-    """Labels used twice on the site, and roles naming a label or post there is none of."""
+def label_problems(posts: list[ParsedPost], failed: list[str] | None = None) -> list[Problem]:
+    """Labels used twice on the site, and roles naming a label or post there is none of; with
+    posts that `failed` to parse (their labels and numbers unknown), a role naming nothing may
+    name one of them, and its message says so."""
     problems: list[Problem] = []
     seen: dict[str, tuple[str, Target]] = {}
     for post in posts:
@@ -114,6 +116,8 @@ def label_problems(posts: list[ParsedPost]) -> list[Problem]:
     for post in posts:
         for ref in post.xrefs:
             message = _ref_problem(ref, {label: t for label, (_, t) in seen.items()}, names)
+            if message and failed and "names no" in message:
+                message += f" (or it is in {', '.join(failed)}, which has errors of its own)"
             if message:
                 problems.append(Problem(post.source.src_path, ref.line, message))
     return problems

@@ -59,7 +59,8 @@ def collect_posts(
             problems.extend(exc.problems)
     problems.extend(_duplicate_series(parsed))
     problems.extend(_outside_outline(parsed, modules))
-    problems.extend(label_problems(parsed))
+    failed = sorted({problem.path for problem in problems})  # posts whose labels are unknown
+    problems.extend(label_problems(parsed, failed))
     memo.save()
     return parsed, problems
 
