@@ -34,6 +34,26 @@ def _root_option(function: Any) -> Any:
     )(function)
 
 
+def _root_argument(function: Any) -> Any:
+    """ROOT as an argument (`lessonpress build book/`, as with mkdocs and quarto) or --root."""
+    function = click.argument("root_arg", metavar="[ROOT]", required=False, type=click.Path(path_type=Path))(
+        function
+    )
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The project folder, as the ROOT argument gives it [default: .].",
+    )(function)
+
+
+def _the_root(root_arg: Path | None, root: Path | None) -> Path:
+    """The project folder, from ROOT or --root (both only when they agree)."""
+    if root_arg is not None and root is not None and root_arg.resolve() != root.resolve():
+        raise click.UsageError(f"ROOT {root_arg} and --root {root} name different folders: give one")
+    return _existing_root((root_arg or root or Path(".")).expanduser())
+
+
 def _out_option(function: Any) -> Any:
     return click.option(
         "--out",
@@ -94,20 +114,21 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 @main.command()
-@_root_option
+@_root_argument
 @_out_option
 @_run_options
 @click.pass_context
 def build(
     ctx: click.Context,
-    root: Path,
+    root_arg: Path | None,
+    root: Path | None,
     out: Path | None,
     jobs: int,
     no_cache: bool,
     timeout: float | None,
     quiet: bool,
 ) -> None:
-    """Run the lessons and render the posts of ROOT into a static site.
+    """Run the lessons and render the posts of ROOT (default: here) into a static site.
 
     Unchanged lessons come from the cache (.lessonpress-cache/). The previous site in --out
     is replaced in one step, and only when the whole build succeeded.
@@ -115,7 +136,7 @@ def build(
     from .build import build as run_build
     from .progress import new_progress
 
-    root = _existing_root(root)
+    root = _the_root(root_arg, root)
     out = out if out is not None else root / "site"
     progress = new_progress(quiet)
     started = time.perf_counter()
@@ -151,11 +172,17 @@ def _use_cache(root: Path, no_cache: bool) -> bool:
 
 
 @main.command()
-@_root_option
+@_root_argument
 @_run_options
 @click.pass_context
 def check(
-    ctx: click.Context, root: Path, jobs: int, no_cache: bool, timeout: float | None, quiet: bool
+    ctx: click.Context,
+    root_arg: Path | None,
+    root: Path | None,
+    jobs: int,
+    no_cache: bool,
+    timeout: float | None,
+    quiet: bool,
 ) -> None:
     """Verify everything a build would, and run every lesson; write no site.
 
@@ -166,7 +193,7 @@ def check(
     from .build import check as run_check
     from .progress import new_progress
 
-    root = _existing_root(root)
+    root = _the_root(root_arg, root)
     progress = new_progress(quiet)
     with _reported(ctx, progress):
         report = run_check(root, RunOptions(jobs, _use_cache(root, no_cache), timeout), progress)
@@ -177,6 +204,24 @@ def check(
         f"ok: {count(report.posts, 'post')} and {count(len(report.execution.results), 'lesson')} checked",
         err=True,
     )
+
+
+@main.command()
+@_root_argument
+@_out_option
+@click.pass_context
+def clean(ctx: click.Context, root_arg: Path | None, root: Path | None, out: Path | None) -> None:
+    """Remove the site lessonpress wrote (--out) and the cache, and nothing else.
+
+    A site to which files were added, or a folder lessonpress did not write, is refused
+    and left as it is.
+    """
+    from .write import clean as run_clean
+
+    root = _the_root(root_arg, root)
+    with _reported(ctx):
+        removed = run_clean(root, out if out is not None else root / "site")
+    click.echo(f"removed {', '.join(str(path) for path in removed)}" if removed else "nothing to remove", err=True)
 
 
 @main.command()
@@ -199,8 +244,9 @@ def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -
 
 
 @main.command()
-@_root_option
+@_root_argument
 @_out_option
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser once it is built.")
 @click.option(
     "--port",
     "-p",
@@ -213,8 +259,10 @@ def new(ctx: click.Context, title: str | None, series: str | None, root: Path) -
 @click.pass_context
 def serve(
     ctx: click.Context,
-    root: Path,
+    root_arg: Path | None,
+    root: Path | None,
     out: Path | None,
+    open_browser: bool,
     port: int,
     jobs: int,
     no_cache: bool,
@@ -234,7 +282,7 @@ def serve(
     from .serve import ServerState, bind, serve_until_stopped
     from .write import check_output_folder, resolve_out
 
-    root = _existing_root(root)
+    root = _the_root(root_arg, root)
     out = out if out is not None else root / "site"
     state = ServerState()
     with _reported(ctx):
@@ -244,10 +292,16 @@ def serve(
         server = bind(out, port, state)  # before building: a busy port is known at once
     options = RunOptions(jobs, _use_cache(root, no_cache), timeout)
 
+    opened: list[bool] = []
+
     def build_once() -> None:
         # The browser reloads as soon as the pages are out; search catches up right after.
         # Drafts too, each under a banner: `build` leaves them out.
-        run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True, drafts=True)
+        try:
+            run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True, drafts=True)
+        finally:
+            if open_browser and not opened:  # once, after the first build (its error page too)
+                opened.append(_open_in_browser(server))
 
     with _stopped_by_sigterm():
         pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once
@@ -255,6 +309,16 @@ def serve(
             serve_until_stopped(server, state, root, out, build_once, lambda: update_search(out), _say)
         finally:
             pool.close()
+
+
+def _open_in_browser(server: Any) -> bool:
+    import webbrowser
+
+    host, port = server.server_address[:2]
+    url = f"http://{host}:{port}/"
+    if not webbrowser.open(url):
+        click.echo(f"could not open a browser; the site is at {url}", err=True)
+    return True
 
 
 def _say(text: str) -> None:
@@ -277,7 +341,7 @@ def _stopped_by_sigterm() -> Iterator[None]:
 
 def _existing_root(root: Path) -> Path:
     if not root.is_dir():
-        raise click.UsageError(f"--root {root} is not a folder")
+        raise click.UsageError(f"{root} is not a folder: give the project folder (it holds posts/)")
     if not os.path.lexists(root / "posts"):
         raise click.UsageError(
             f"{root} has no posts/ folder: run lessonpress in a project folder or pass --root"

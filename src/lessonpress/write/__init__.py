@@ -2,11 +2,13 @@
 
 folder.py says which folder `--out` may name; publish.py assembles the new site beside it
 and swaps it in; search.py builds Pagefind's index meanwhile; lock.py keeps builds of one
-folder in turn; links.py checks the links of the pages before anything is published.
+folder in turn; links.py checks the links of the pages before anything is published;
+clean.py removes a site it wrote and the cache.
 """
 
 from __future__ import annotations
 
+from .clean import clean
 from .folder import SITE_MARKER, check_output_folder, resolve_out
 from .lock import build_lock
 from .publish import publish, update_search_index
@@ -16,6 +18,7 @@ __all__ = [
     "SEARCH_DIR",
     "SITE_MARKER",
     "build_lock",
+    "clean",
     "check_output_folder",
     "lean_page",
     "publish",
