@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -279,12 +276,11 @@ def serve(
     from .build import update_search
     from .execute import WorkerPool
     from .progress import LineProgress
-    from .serve import ServerState, bind, serve_until_stopped
+    from .serve import ServerState, bind, opening_browser, serve_until_stopped, stopped_by_sigterm
     from .write import check_output_folder, resolve_out
 
     root = _the_root(root_arg, root)
-    out = out if out is not None else root / "site"
-    state = ServerState()
+    out, state = out if out is not None else root / "site", ServerState()
     with _reported(ctx):
         check_output_folder(root, out)
         out = resolve_out(out)
@@ -292,51 +288,22 @@ def serve(
         server = bind(out, port, state)  # before building: a busy port is known at once
     options = RunOptions(jobs, _use_cache(root, no_cache), timeout)
 
-    opened: list[bool] = []
-
     def build_once() -> None:
         # The browser reloads as soon as the pages are out; search catches up right after.
         # Drafts too, each under a banner: `build` leaves them out.
-        try:
-            run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True, drafts=True)
-        finally:
-            if open_browser and not opened:  # once, after the first build (its error page too)
-                opened.append(_open_in_browser(server))
+        run_build(root, out, options, LineProgress(quiet=quiet), pool=pool, defer_search=True, drafts=True)
 
-    with _stopped_by_sigterm():
+    first = opening_browser(server, _say) if open_browser else None
+    with stopped_by_sigterm():
         pool = WorkerPool()  # warm workers kept between rebuilds: an edited lesson reruns at once
         try:
-            serve_until_stopped(server, state, root, out, build_once, lambda: update_search(out), _say)
+            serve_until_stopped(server, state, root, out, build_once, lambda: update_search(out), _say, first)
         finally:
             pool.close()
 
 
-def _open_in_browser(server: Any) -> bool:
-    import webbrowser
-
-    host, port = server.server_address[:2]
-    url = f"http://{host}:{port}/"
-    if not webbrowser.open(url):
-        click.echo(f"could not open a browser; the site is at {url}", err=True)
-    return True
-
-
 def _say(text: str) -> None:
     click.echo(text, err=True)
-
-
-@contextlib.contextmanager
-def _stopped_by_sigterm() -> Iterator[None]:
-    """SIGTERM (what CI sends on cancel) stops like Ctrl+C: a KeyboardInterrupt, cleaned up after."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _existing_root(root: Path) -> Path:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import html
 import os
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -154,11 +156,15 @@ def serve_until_stopped(
     build: Callable[[], object],
     after: Callable[[], object],
     say: Callable[[str], None],
+    first: Callable[[], object] | None = None,
 ) -> None:
-    """Build, serve, and rebuild on every change, until Ctrl+C (or SIGTERM raised as one)."""
+    """Build, serve, and rebuild on every change, until Ctrl+C (or SIGTERM raised as one);
+    `first` runs once the first build is out (its error page too): `--open`."""
     stop = threading.Event()
     try:
         rebuild(build, state, say, after)
+        if first is not None:
+            first()
         on_change = functools.partial(rebuild, build, state, say, after)
         threading.Thread(target=watch, args=(root, out, stop, on_change), daemon=True).start()
         say(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
@@ -168,6 +174,33 @@ def serve_until_stopped(
     finally:
         stop.set()
         server.server_close()
+
+
+def opening_browser(server: ThreadingHTTPServer, say: Callable[[str], None]) -> Callable[[], None]:
+    """What `serve --open` does once the site is built: open it in the web browser."""
+
+    def open_site() -> None:
+        import webbrowser
+
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        if not webbrowser.open(url):
+            say(f"could not open a web browser; the site is at {url}")
+
+    return open_site
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (what CI sends on cancel) stops like Ctrl+C: a KeyboardInterrupt, cleaned up after."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def make_server(out: Path, port: int, state: ServerState) -> ThreadingHTTPServer:
