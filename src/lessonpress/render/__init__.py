@@ -72,7 +72,7 @@ def render_site(
             inputs = replace(inputs, media=read_media(project.root, inputs.post))
             key = input_key(cache.code_key, inputs)
             files.extend(cache.get_or_make(name, key, partial(renderer.post, inputs)))
-            files.extend(lesson_downloads(project.lessons, inputs.post, cache))
+            files.extend(lesson_downloads(inputs.runs, inputs.post, cache))
         except ContentError as exc:
             problems.extend(exc.problems)
     if problems:
