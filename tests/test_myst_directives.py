@@ -157,3 +157,16 @@ def test_a_role_naming_a_post_that_failed_to_parse_says_so(tmp_path: Path) -> No
     assert "posts/a.md:7: error: unknown directive {notee}" in stderr, stderr
     assert "posts/b.md:7: error: {doc}`a` names no post" in stderr
     assert "(or it is in posts/a.md, which has errors of its own)" in stderr
+
+
+def test_directives_in_lists_and_quotes_and_a_figure_without_caption(tmp_path: Path) -> None:
+    body = (
+        "1. In a list:\n\n   :::{note}\n   :class: dropdown\n   Inside a list.\n   :::\n\n"
+        "> ```{tip}\n> :class: dropdown\n> In a quote.\n> ```\n\n"
+        "```{figure} bowl.png\n---\nalt: no caption\nname: bare\n---\n```\n\nSee {numref}`bare`."
+    )
+    case = built(tmp_path, {"posts/p.md": post("P", body=body), "posts/p/bowl.png": PNG})
+    html = page(case, "p")
+    assert html.count('<details class="admonition') == 2 and ":class:" not in html
+    assert '<figcaption><span class="caption-number">Figure 1.</span> </figcaption>' in html
+    assert '<a class="xref xref-numref" href="#bare">Fig. 1</a>' in html

@@ -88,9 +88,7 @@ def _figure(opening: Token, caption: list[Token], env: Any) -> list[Token]:
     fields: dict[str, Any] = {"map": opening.map, "block": True}
     start = Token("figure_open", "figure", 1, info=argument, meta={"options": options}, **fields)
     start.meta["caption"] = next((t.content for t in shown if t.type == "inline"), "")
-    if not shown:
-        return [start, Token("figure_close", "figure", -1, block=True)]
-    return [
+    return [  # (a figure without a caption still shows its number: "Figure 3.")
         start,
         Token("figcaption_open", "figcaption", 1, block=True),
         *shown,

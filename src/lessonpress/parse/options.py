@@ -19,10 +19,12 @@ from ..document import ADMONITIONS
 MARKDOWN_DIRECTIVES = (*ADMONITIONS, "admonition", "dropdown", "figure")
 VERBATIM_DIRECTIVES = ("image", "math", "code-block", "code", "sourcecode")
 ADMONITION_OPTIONS = ("class", "name", "open", "color", "icon")
-_OPENING = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*\{([A-Za-z][\w-]*)\}")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_OPTION = re.compile(r"^(\s*):([A-Za-z][\w-]*):(?:\s+(.*?))?\s*$")
-_YAML_OPTION = re.compile(r"^\s*([A-Za-z][\w-]*):(?:\s+(.*?))?\s*$")
+# A line's indentation and blockquote markers (`> `), which a directive inside a list or a
+# quote has on every line, come first.
+_OPENING = re.compile(r"^([\s>]*)(`{3,}|~{3,}|:{3,})\s*\{([A-Za-z][\w-]*)\}")
+_FENCE = re.compile(r"^[\s>]*(`{3,}|~{3,})")
+_OPTION = re.compile(r"^([\s>]*):([A-Za-z][\w-]*):(?:\s+(.*?))?\s*$")
+_YAML_OPTION = re.compile(r"^[\s>]*([A-Za-z][\w-]*):(?:\s+(.*?))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -66,15 +68,15 @@ def lift_options(text: str) -> tuple[str, dict[int, Lifted]]:
 
 def _closes(line: str, marker: str) -> bool:
     """Whether `line` closes a fence opened with `marker` (as many or more of its character)."""
-    stripped = line.strip()
+    stripped = line.lstrip(" \t>").strip()
     return set(stripped) == {marker[0]} and len(stripped) >= len(marker)
 
 
 def _lift(lines: list[str], start: int) -> Lifted:
     """The options after line `start`: `:key: value` lines, or a `---` block of `key: value`
     lines (MyST's YAML form); each line becomes a `%` comment."""
-    if start < len(lines) and lines[start].strip() == "---":
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == "---"), None)
+    if start < len(lines) and lines[start].lstrip(" \t>").strip() == "---":
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip(" \t>").strip() == "---"), None)
         if end is not None:
             block = [_yaml_option(lines, index) for index in range(start + 1, end)]
             for index in (start, end):
@@ -94,7 +96,8 @@ def _yaml_option(lines: list[str], index: int) -> Option | None:
     match = _YAML_OPTION.match(lines[index])
     lines[index] = _comment(lines[index])
     if match is None:
-        return None if not lines[index].strip("% ") else Option(lines[index].strip("% "), "", index + 1)
+        text = lines[index].lstrip(" \t>").removeprefix("% ").strip()
+        return Option(text, "", index + 1) if text else None
     value = (match.group(2) or "").strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         value = value[1:-1]
@@ -102,5 +105,6 @@ def _yaml_option(lines: list[str], index: int) -> Option | None:
 
 
 def _comment(line: str) -> str:
-    """`line` as a `%` comment at its indentation (the page shows nothing of it)."""
-    return line[: len(line) - len(line.lstrip())] + "% " + line.strip()
+    """`line` as a `%` comment after its indentation and quote markers (the page shows nothing of it)."""
+    body = line.lstrip(" \t>")
+    return line[: len(line) - len(body)] + "% " + body.strip()
