@@ -214,3 +214,21 @@ for name, batch_size in batch_sizes.items():
     assert runs[name][1][updates_per_epoch] == N  # one epoch = N examples, whatever B is
 mini_updates_per_epoch = math.ceil(N / mini_batch_size)
 mini_last_batch = N - (mini_updates_per_epoch - 1) * mini_batch_size
+
+# %% penalty
+# Why the median SGD run keeps level with full batch at first: at the start the exact step's
+# drop, about eta * |g|^2, dwarfs the penalty of the noise, 1/2 eta^2 (lambda_w sigma_w^2 +
+# lambda_b sigma_b^2) for B = 1, although |g|^2 and sigma^2 are about the same size there.
+start_residual = (start_w * x + start_b - y).flatten()  # (N,)
+start_grads = torch.stack([2 * start_residual * x.flatten(), 2 * start_residual], dim=1)  # (N, 2)
+start_g = start_grads.mean(dim=0)  # (2,): the full gradient at the start
+start_sigma2_w, start_sigma2_b = ((start_grads - start_g) ** 2).mean(dim=0).tolist()
+start_grad_sq = (start_g**2).sum().item()  # |g|^2
+start_sigma2 = start_sigma2_w + start_sigma2_b
+start_drop = learning_rate * start_grad_sq  # first-order drop of the exact step
+start_penalty = 0.5 * learning_rate**2 * (lambda_w * start_sigma2_w + lambda_b * start_sigma2_b)
+exact_drop = mse(start_w, start_b) - mse(start_w - learning_rate * start_g[0], start_b - learning_rate * start_g[1])
+print(f"at the start: |g|^2 {start_grad_sq:.1f}, sigma^2 {start_sigma2:.1f}")
+print(f"  drop of the exact step {exact_drop:.2f} (eta |g|^2 = {start_drop:.2f}), noise penalty {start_penalty:.3f}")
+assert 0.5 < start_grad_sq / start_sigma2 < 2  # the same size: g is NOT large next to its noise
+assert start_penalty < exact_drop / 10  # but the penalty, scaled by eta^2, is small next to the drop

@@ -133,6 +133,11 @@ print(f"b reverses {turns_good} time (good), {turns_bounce} times (bounces) in i
 print(f"1 - eta * lambda_max: good {steep_factor_good:+.3f}, bounces {steep_factor_bounce:+.3f}")
 assert turns_good == 1 and turns_bounce == num_steps - 1  # the bounce turns on every step
 assert -0.2 < steep_factor_good < 0 and -1 < steep_factor_bounce < -0.9
+# 0.5 is above 1 / lambda_max too, so the steep direction bounces there as well; but with a
+# factor near 0 the bounce is gone after one step. Only a factor near -1 keeps it visible.
+lr_land = 1 / lambda_max
+bounce_left_good = abs(steep_factor_good)  # share of a steep swing left after one step
+assert lr_land < lr_good < lr_bounce and bounce_left_good < 0.15
 
 # At 0.5 the oscillation dies at once, but b stays past b* and creeps back at the
 # flattest direction's pace, 1 - eta * lambda_min per step.

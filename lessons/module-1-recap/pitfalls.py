@@ -4,12 +4,14 @@ New here: nothing new. Each mistake from module 1 is made on purpose, on the
 parabola problem, and what happens is recorded in one line.
 """
 
+import gc
+import weakref
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from parabola import initial, x, y
+from parabola import N, initial, x, y
 
 # Hyperparameters
 learning_rate = 0.5  # the good rate of landscape.py
@@ -86,3 +88,58 @@ print(f"3. update outside no_grad -> {no_no_grad}")
 print(f"4. recording loss         -> {not_item}")
 assert "does not require grad" in no_requires_grad and "in-place" in no_no_grad
 assert "requires grad" in not_item
+
+# %% history_cost
+# Mistake 4 fails only under NumPy: torch adds up a list of tensors without complaint.
+history = [loss_of(fresh()) for _ in range(10)]
+torch.testing.assert_close(sum(history) / len(history), torch.stack(history).mean())  # both run
+# Its real cost is memory: each stored loss keeps its graph alive. Until backward() runs, the
+# graph holds the tensors the forward pass saved for it; count them with a saved-tensors hook.
+saved: list[weakref.ref[torch.Tensor]] = []
+
+
+def pack(tensor: torch.Tensor) -> torch.Tensor:
+    saved.append(weakref.ref(tensor))
+    return tensor
+
+
+def saved_bytes_alive() -> int:
+    """Bytes of the saved tensors that something still keeps alive (each tensor once)."""
+    gc.collect()
+    alive = {id(t): t.numel() * t.element_size() for ref in saved if (t := ref()) is not None}
+    return sum(alive.values())
+
+
+def history_without_backward(steps: int) -> int:
+    saved.clear()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        kept = [loss_of(fresh()) for _ in range(steps)]  # noqa: F841  (kept alive on purpose)
+        return saved_bytes_alive()
+
+
+def history_with_backward(steps: int) -> tuple[int, list[torch.Tensor]]:
+    saved.clear()
+    params, kept = fresh(), []
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        for _ in range(steps):
+            loss = loss_of(params)
+            loss.backward()  # frees the saved tensors of this graph
+            with torch.no_grad():
+                for param in params:
+                    assert param.grad is not None  # set by backward()
+                    param -= learning_rate * param.grad
+                    param.grad.zero_()
+            kept.append(loss)
+    del loss
+    return saved_bytes_alive(), kept
+
+
+kept_bytes = [history_without_backward(steps) for steps in (10, 20, 30)]
+bytes_per_loss = (kept_bytes[1] - kept_bytes[0]) // 10  # x itself is saved too, but only once
+assert kept_bytes[2] - kept_bytes[1] == kept_bytes[1] - kept_bytes[0]  # the same growth every step
+assert bytes_per_loss == 2 * N * x.element_size()  # two saved tensors of N numbers each
+after_10, kept_10 = history_with_backward(10)
+after_20, kept_20 = history_with_backward(20)
+assert after_20 == after_10  # backward() freed the saved tensors ...
+assert all(loss.grad_fn is not None for loss in kept_20)  # ... but every graph's nodes are still held
+print(f"a history of loss tensors keeps {bytes_per_loss} bytes of saved tensors per step until backward()")

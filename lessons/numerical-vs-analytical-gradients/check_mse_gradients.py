@@ -63,7 +63,8 @@ def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
 analytical = hand_gradients(theta)
 numerical = numerical_gradient(loss_fn, theta, h)
 rel_error_numerical = relative_error(analytical, numerical)
-# round-off predicts an absolute error of about eps * L / h (no truncation: L is quadratic)
+# round-off predicts an absolute error of about eps * L / h (no truncation: L is quadratic);
+# divided by the gradient's length, that is the relative error it predicts
 predicted = torch.finfo(torch.float64).eps * loss_fn(theta).item() / h / analytical.norm().item()
 print(f"hand-derived: dL/dw = {analytical[0]:.10f} | dL/db = {analytical[1]:.10f}")
 print(f"numerical:    dL/dw = {numerical[0]:.10f} | dL/db = {numerical[1]:.10f}")
@@ -102,16 +103,18 @@ for _ in range(num_epochs):
     buggy_losses.append(loss.item())
     theta_buggy -= learning_rate * buggy_gradients(theta_buggy)  # backward (buggy) + update
 buggy_final_loss = buggy_losses[-1]
-noise_floor = noise_std**2  # what a well-fitted line leaves behind
+# L*, the floor of post 1.2: the best loss any line reaches on this data (least squares)
+features = torch.cat([x, torch.ones_like(x)], dim=1)  # (N, 2)
+best_loss = loss_fn(torch.linalg.lstsq(features, y, driver="gels").solution.flatten()).item()
 print(
     f"after {num_epochs} epochs: w {theta_buggy[0]:.4f} (start {theta[0]:.4f}) | "
-    f"b {theta_buggy[1]:.4f} | loss {buggy_final_loss:.2f} | noise floor {noise_floor:.2f}"
+    f"b {theta_buggy[1]:.4f} | loss {buggy_final_loss:.2f} | L* {best_loss:.4f}"
 )
 assert abs(theta_buggy[0] - theta[0]) < 1e-6  # x is symmetric around 0, so mean(x) = 0
 assert abs(theta_buggy[1] - true_b) < 0.05  # b was learned
 assert buggy_final_loss < buggy_losses[0]  # the loss went down a little
-loss_over_floor = buggy_final_loss / noise_floor
-assert loss_over_floor > 100  # but stays far above the noise
+loss_over_best = buggy_final_loss / best_loss
+assert loss_over_best > 100  # but stays far above L*
 
 
 # %% float32

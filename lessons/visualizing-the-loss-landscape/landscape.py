@@ -72,6 +72,8 @@ W, B = torch.meshgrid(w_values, b_values, indexing="xy")  # (G, G) each: rows fo
 # One prediction per grid point and data point, all at once by broadcasting.
 y_pred = W.unsqueeze(-1) * x.flatten() + B.unsqueeze(-1)  # (G, G, N)
 loss_grid = ((y_pred - y.flatten()) ** 2).mean(dim=-1)  # (G, G)
+# Broadcasting repeated W and B along the data and x along the grid: one grid point, by hand.
+torch.testing.assert_close(y_pred[7, 3], W[7, 3] * x.flatten() + B[7, 3])
 
 row, col = np.unravel_index(int(loss_grid.argmin()), loss_grid.shape)
 grid_best_w, grid_best_b = W[row, col].item(), B[row, col].item()

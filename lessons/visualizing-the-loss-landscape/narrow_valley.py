@@ -139,7 +139,7 @@ ax.set_aspect("equal")
 ax.set_title("x in [0, 5]: a zig-zag across a narrow valley")
 ax.set_xlabel("w (slope)")
 ax.set_ylabel("b (intercept)")
-ax.legend(loc="upper right", fontsize=8)
+ax.legend(loc="lower left", fontsize=7, handlelength=1.5)  # the empty corner, away from the zig-zag
 plt.show()
 
 # Split every offset from the minimum along the two eigenvectors.

@@ -28,6 +28,7 @@ for epoch in range(2):
 
 # %% checks
 assert grad is None and not w.is_leaf  # what the post says happens
+assert w.requires_grad and x.is_leaf and x.grad is None  # .grad: only leaves that require grad
 try:
     learning_rate * grad  # type: ignore[operator]  # None on purpose: the next update would do this
     raise AssertionError("expected a TypeError")
