@@ -178,8 +178,21 @@ class CellError:
 
 
 @dataclass(frozen=True)
+class Display:
+    """An object a cell showed in a form richer than its repr: a `display(obj)` call, or the
+    value it ended on. `mime` is text/html, image/svg+xml, text/markdown, text/latex or
+    image/png (base64); `text` is its plain repr (what a notebook falls back to)."""
+
+    mime: str
+    data: str
+    text: str
+    mathml: str = ""  # text/latex converted in the lesson's process (parse's checked MathML)
+
+
+@dataclass(frozen=True)
 class CellResult:
-    """What one cell did: output in order, the value it ended on, figures, error."""
+    """What one cell did: output in order, the value it ended on, figures, error, and what it
+    showed in rich form (`displays`: its display() calls, then its value if that has one)."""
 
     name: str
     output: str
@@ -188,6 +201,7 @@ class CellResult:
     error: CellError | None = None
     output_truncated: bool = False
     expect_error: bool = False
+    displays: tuple[Display, ...] = ()
 
     @property
     def failed(self) -> bool:

@@ -10,13 +10,15 @@ import io
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..model import Cell, CellError, CellResult
+from ..model import Cell, CellError, CellResult, Display
 from .capture import CapturedOutput
 from .figures import FigureCapture
 from .job import Job
+from .rich import Displays, rich_form
 from .tracebacks import cell_error, figure_error
 
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
@@ -27,13 +29,19 @@ for _name in __future__.all_feature_names:
 
 
 def run_cell(
-    job: Job, cell: Cell, namespace: dict[str, Any], figures: FigureCapture, future_flags: int
+    job: Job,
+    cell: Cell,
+    namespace: dict[str, Any],
+    figures: FigureCapture,
+    future_flags: int,
+    displays: Displays | None = None,
 ) -> tuple[CellResult, int, bool]:
     """Execute one cell with its output captured; return its result, the `from __future__`
     flags in force after it, and whether the lesson stops here."""
     figures.start_cell((str(job.lesson_file), cell.line))
     with CapturedOutput(job.output_limit) as captured:
-        display, future_flags, error, stop = _run_code(job, cell, namespace, future_flags)
+        value, future_flags, error, stop = _run_code(job, cell, namespace, future_flags)
+        display, rich = _value_shown(value if error is None else None, displays)  # may print
         try:
             figures.snapshot_open(close=True)
         except Exception as exc:  # a figure that cannot be drawn: the lesson's error
@@ -45,21 +53,34 @@ def run_cell(
         display = shown(display, job)
         if len(display) > job.output_limit:
             display, truncated = display[: job.output_limit], True
-    result = CellResult(cell.name, text, display, tuple(figures.taken), error, truncated, cell.expect_error)
+    forms = tuple(replace(form, text=shown(form.text, job)) for form in rich)
+    result = CellResult(cell.name, text, display, tuple(figures.taken), error, truncated, cell.expect_error, forms)
     return result, future_flags, stop
+
+
+def _value_shown(value: Any, displays: Displays | None) -> tuple[str | None, list[Display]]:
+    """The value's repr as a notebook shows it (None if not worth showing), and the cell's rich
+    displays: its display() calls, then the value if it has a rich form (then shown only so)."""
+    display = _display(value)
+    rich = [*(displays.take() if displays is not None else ())]
+    if value is not None and not _from_matplotlib(value):
+        form = rich_form(value, display or repr(value))  # (a default repr has one too)
+        if form is not None:
+            return None, [*rich, form]
+    return display, rich
 
 
 def _run_code(
     job: Job, cell: Cell, namespace: dict[str, Any], flags: int
-) -> tuple[str | None, int, CellError | None, bool]:
-    """Run the cell's code: what it displays, the future flags, its error, whether to stop."""
+) -> tuple[Any, int, CellError | None, bool]:
+    """Run the cell's code: the value it ends on, the future flags, its error, whether to stop."""
     try:
-        display, flags = _execute(cell, job.lesson_file, namespace, flags)
+        value, flags = _execute(cell, job.lesson_file, namespace, flags)
     except SystemExit as exc:
         return None, flags, (cell_error(exc, job, cell) if failed_exit(exc) else None), True
     except BaseException as exc:  # the lesson's own errors, reported to the author
         return None, flags, cell_error(exc, job, cell), not cell.expect_error
-    return display, flags, None, False
+    return value, flags, None, False
 
 
 def failed_exit(exc: SystemExit) -> bool:
@@ -92,8 +113,9 @@ def _short_paths(text: str, roots: list[str]) -> str:
     return text
 
 
-def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> tuple[str | None, int]:
-    """Compile the cell under the lesson's real path and line numbers; show a final expression."""
+def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> tuple[Any, int]:
+    """Compile the cell under the lesson's real path and line numbers; the value of its final
+    expression (None without one)."""
     padded = "\n" * (cell.line - 1) + cell.source
     tree = ast.parse(padded, filename=str(path), feature_version=None)
     last = None
@@ -106,8 +128,7 @@ def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> t
     exec(code, namespace)
     if last is None:
         return None, flags
-    value = eval(compile(last, str(path), "eval", flags=flags, dont_inherit=True), namespace)
-    return _display(value), flags
+    return eval(compile(last, str(path), "eval", flags=flags, dont_inherit=True), namespace), flags
 
 
 def _ends_with_semicolon(source: str) -> bool:
@@ -125,6 +146,12 @@ def _ends_with_semicolon(source: str) -> bool:
     return last is not None and last.type == tokenize.OP and last.string == ";"
 
 
+def _from_matplotlib(value: Any) -> bool:
+    """Whether a value is matplotlib's (or a list of them): its figure is what shows."""
+    items = value if isinstance(value, (list, tuple)) and value else [value]
+    return all(type(item).__module__.startswith("matplotlib") for item in items)
+
+
 def _display(value: Any) -> str | None:
     """The repr a notebook would show, or None for values not worth showing.
 
@@ -133,10 +160,7 @@ def _display(value: Any) -> str | None:
     returns): it tells a reader nothing, and its address differs from run to run. Addresses
     inside other reprs (`<function f at 0x7f...>`) are shown as `0x…` by the caller.
     """
-    if value is None:
-        return None
-    items = value if isinstance(value, (list, tuple)) and value else [value]
-    if all(type(item).__module__.startswith("matplotlib") for item in items):
+    if value is None or _from_matplotlib(value):
         return None
     text = repr(value)
     return None if _DEFAULT_REPR.fullmatch(text) else text

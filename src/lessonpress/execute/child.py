@@ -18,6 +18,7 @@ from ..model import Cell, CellError, CellResult, LessonResult
 from ..store import write_atomic  # a temporary name per process: lessons run side by side
 from .capture import CapturedOutput
 from .cells import failed_exit, run_cell, shown
+from .rich import Displays
 from .figures import FigureCapture
 from .isolation import (
     SHARED_MODULES,
@@ -65,11 +66,11 @@ def _run_cells(job: Job, namespace: dict[str, Any]) -> list[CellResult]:
     """Run the cells in order until one stops the lesson, then the atexit handlers it registered."""
     figures = FigureCapture(job.lessons_prefix)
     at_exit = _lesson_exit_handlers(job.lessons_prefix)
-    owner, future_flags = os.getpid(), 0
+    owner, future_flags, displays = os.getpid(), 0, Displays()
     cells: list[CellResult] = []
     for cell in job.cells:
         job.cell_file.write_text(cell.name)
-        result, future_flags, stop = run_cell(job, cell, namespace, figures, future_flags)
+        result, future_flags, stop = run_cell(job, cell, namespace, figures, future_flags, displays)
         if os.getpid() != owner:  # a process the lesson forked ended its code: end it as Python would
             _exit_forked(result)
         cells.append(result)

@@ -64,6 +64,8 @@ def _outputs(cell: CellResult, count: int) -> list[Any]:
     for figure in cell.figures:
         data = {"image/png": base64.b64encode(figure.png).decode("ascii"), "text/plain": figure.alt or "<Figure>"}
         outputs.append(new_output("display_data", data=data, metadata={}))
+    for shown in cell.displays:
+        outputs.append(new_output("display_data", data={shown.mime: shown.data, "text/plain": shown.text}, metadata={}))
     if cell.display is not None:
         outputs.append(new_output("execute_result", data={"text/plain": cell.display}, execution_count=count))
     if cell.error is not None:

@@ -12,6 +12,7 @@ from ..store import TextMemo
 from ..document import Footnote, Image, LessonRef, Math, Node, Role, Target, ValueRef, XRef, solution_html
 from ..model import CONTROL_CHARACTERS, CellResult, Lesson, LessonResult, lesson_name
 from ..values import value_text
+from .rich import display_html
 from .media import figcaption_html, figure_html, image_html
 from .refs import Resolved, equation_html, target_html, xref_html
 
@@ -173,12 +174,14 @@ def _outputs(cells: list[CellResult]) -> list[dict[str, Any]]:
     for cell in cells:
         if cell.output:
             outputs.append(
-                {"kind": "output", "text": cell.output.rstrip("\n"), "truncated": cell.output_truncated}
+                {"kind": "output", "text": cell.output.rstrip("\n"), "truncated": cell.output_truncated, "html": None}
             )
         if cell.display is not None:
-            outputs.append({"kind": "display", "text": cell.display, "truncated": False})
+            outputs.append({"kind": "display", "text": cell.display, "truncated": False, "html": None})
+        for shown in cell.displays:  # display() calls, and a value shown in its rich form
+            outputs.append({"kind": "display", "text": shown.text, "html": display_html(shown), "truncated": False})
         if cell.error is not None:
-            outputs.append({"kind": "error", "text": cell.error.traceback.rstrip("\n"), "truncated": False})
+            outputs.append({"kind": "error", "text": cell.error.traceback.rstrip("\n"), "truncated": False, "html": None})
     return outputs
 
 
