@@ -8,6 +8,7 @@ parameters sit. A one-unit network, worked by hand, shows the chain rule along o
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.text import Text
 
 # Sizes of the network (small, so that the printout stays readable)
 N: int = 64  # examples
@@ -146,13 +147,7 @@ def place(node: torch.autograd.graph.Node) -> float:
 place(loss_net.grad_fn)  # type: ignore[arg-type]  # loss_net has a grad_fn
 max_depth = max(depth.values())
 fig, ax = plt.subplots(figsize=(9, 10))
-for child, parent in edges:  # the gradient flows from child to parent
-    ax.annotate(
-        "",
-        xy=(column[parent], -depth[parent]),
-        xytext=(column[child], -depth[child]),
-        arrowprops={"arrowstyle": "->", "color": "tab:red", "shrinkA": 16, "shrinkB": 16},
-    )
+box: dict[torch.autograd.graph.Node, Text] = {}  # the text box of each node
 for node in nodes:
     shapes = saved_shapes(node)
     lines = [label(node)]
@@ -161,7 +156,7 @@ for node in nodes:
     if shapes:
         lines.append("saves " + ", ".join(str(s) for s in shapes))
     is_leaf = getattr(node, "variable", None) is not None
-    ax.text(
+    box[node] = ax.text(
         column[node],
         -depth[node],
         "\n".join(lines),
@@ -169,6 +164,20 @@ for node in nodes:
         va="center",
         fontsize=9,
         bbox={"boxstyle": "round", "facecolor": "lightyellow" if is_leaf else "lightblue"},
+    )
+for child, parent in edges:  # the gradient flows from child to parent
+    ax.annotate(  # patchA/patchB: each arrow starts and ends at the edges of the two boxes
+        "",
+        xy=(column[parent], -depth[parent]),
+        xytext=(column[child], -depth[child]),
+        arrowprops={
+            "arrowstyle": "->",
+            "color": "tab:red",
+            "patchA": box[child].get_bbox_patch(),
+            "patchB": box[parent].get_bbox_patch(),
+            "shrinkA": 2,
+            "shrinkB": 2,
+        },
     )
 ax.set_xlim(-0.6, next_leaf_column[0] - 0.4)
 ax.set_ylim(-max_depth - 0.6, 0.6)

@@ -81,14 +81,15 @@ def manual_backward(p: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
 params: Params = init_params(0, torch.float64)
 mine: Params = manual_backward(params, x, y)
 theirs: Params = autograd_gradients(params, x, y)
+check_gap: float = 0.0  # the largest gap over all four gradients
 for name in mine:
-    # shapes must match, and values to 1e-12 relative: far tighter than float64's defaults
+    # shapes must match, and values to 1e-12 relative: far tighter than float64's defaults.
+    # Another BLAS library (another machine) may sum in another order, which this allows.
     torch.testing.assert_close(mine[name], theirs[name], rtol=1e-12, atol=1e-15)
     gap = (mine[name] - theirs[name]).abs().max().item()
+    check_gap = max(check_gap, gap)
     print(f"{name}: shape {tuple(mine[name].shape)} | largest gap to autograd {gap:.1e}")
-    # On this machine (this PyTorch, this CPU) the two are identical, bit for bit;
-    # another BLAS library may sum in another order, which rtol=1e-12 allows.
-    assert torch.equal(mine[name], theirs[name])
+print(f"largest gap over all four: {check_gap:g}")
 
 
 # %% per_example

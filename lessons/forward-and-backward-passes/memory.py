@@ -94,6 +94,20 @@ for depth in depths:
 largest_mib: float = table[depths[-1]][-1] / 2**20
 largest_depth: int = depths[-1]
 largest_batch: int = batch_sizes[-1]
+# Doubling the batch doubles the bytes; doubling the depth multiplies them by
+# (2 depth m + 1) / (depth m + 1), just under 2 (the N numbers of y_hat - y do not double).
+batch_ratios = [  # every pair of batch sizes where one is twice the other, at every depth
+    row[j2] / row[j1]
+    for row in table.values()
+    for j1, n1 in enumerate(batch_sizes)
+    for j2, n2 in enumerate(batch_sizes)
+    if n2 == 2 * n1
+]
+depth_ratios = [table[2 * k][j] / table[k][j] for k in depths if 2 * k in table for j in range(len(batch_sizes))]
+depth_ratio_min: float = min(depth_ratios)
+depth_ratio_max: float = max(depth_ratios)
+assert batch_ratios and all(r == 2 for r in batch_ratios) and all(1.98 < r < 2 for r in depth_ratios)
+print(f"doubling the batch: x2 exactly; doubling the depth: x{depth_ratio_min:.3f} to x{depth_ratio_max:.3f}")
 
 # %% plot
 fig, (ax_n, ax_depth) = plt.subplots(1, 2, figsize=(11, 4.2))

@@ -66,6 +66,7 @@ problems = {  # name: (data, loss, activation, width m, learning rate, steps)
 fresh_n: int = 1000  # held-out points per classifier, from another seed: never trained on
 fresh = {"xor": make_xor(fresh_n, seed=1), "moons": make_moons(fresh_n, seed=1)}
 nets: dict[str, list[torch.Tensor]] = {}
+stacks: dict[str, list[torch.Tensor]] = {}  # all 20 trained networks of each problem
 final: dict[str, list[float]] = {}  # the final training loss of each seed
 scores: dict[str, list[float]] = {}  # training accuracy (classifiers) or MSE (the sine), per seed
 held_out: dict[str, list[float]] = {}  # accuracy on the fresh points, per seed
@@ -80,6 +81,7 @@ for name, ((xs, ys), loss_fn, phi, m, lr, steps) in problems.items():
         if name in fresh:
             held_out[name] = accuracy(model(fresh[name][0], stacked), fresh[name][1]).tolist()
     nets[name] = [p.detach()[0] for p in stacked]  # seed 0, for the figure
+    stacks[name] = [p.detach() for p in stacked]
     shown, label = scores[name], "training accuracy" if loss_fn is cross_entropy else "training MSE"
     print(f"{name:5s}: {label} median {statistics.median(shown):.4f} ({min(shown):.4f} to {max(shown):.4f})")
     if name in fresh:
@@ -98,6 +100,20 @@ solved_xor: int = solved["xor"]
 solved_moons: int = solved["moons"]
 moons_worst_loss: float = max(final["moons"])
 moons_median_loss: float = statistics.median(final["moons"])
+# Is the worst moons start merely slow? Train it alone for many more steps and see.
+moons_worst_seed: int = max(seeds, key=lambda s: final["moons"][s])
+moons_more_steps: int = 10_000
+worst_params = [p[moons_worst_seed].clone().requires_grad_(True) for p in stacks["moons"]]
+(xs_moons, ys_moons) = problems["moons"][0]
+train(mlp, worst_params, cross_entropy, xs_moons, ys_moons, 0.5, moons_more_steps)
+with torch.no_grad():
+    moons_worst_later_loss: float = cross_entropy(mlp(xs_moons, worst_params), ys_moons).item()
+    moons_worst_later_accuracy: float = accuracy(mlp(xs_moons, worst_params), ys_moons).item()
+print(
+    f"moons, worst seed {moons_worst_seed} after {moons_more_steps} more steps: "
+    f"loss {moons_worst_later_loss:.4f}, training accuracy {moons_worst_later_accuracy:.3f}"
+)
+assert moons_worst_later_accuracy < 0.95 and moons_worst_later_loss > 2 * moons_median_loss  # still stuck
 xor_median_accuracy: float = statistics.median(scores["xor"])
 xor_worst_accuracy: float = min(scores["xor"])
 moons_median_accuracy: float = statistics.median(scores["moons"])
@@ -190,6 +206,33 @@ assert (W2[0, sum_units] > 0).all() and (W2[0, difference_units] < 0).all()
 for group, diagonal in [(sum_units, [1.0, 1.0]), (difference_units, [1.0, -1.0])]:
     facing = normal[group] @ torch.tensor(diagonal)  # units facing both ways: |.|, not just ReLU(.)
     assert (facing > 0).any() and (facing < 0).any()
+# Seed 0 is one draw: the same measures on all 20 XOR networks.
+seed_near: list[int] = []  # lines within 0.5 of the origin, per seed
+seed_angle: list[float] = []  # the largest angle between such a line and a diagonal, per seed
+seed_signs: list[bool] = []  # sum units add to the logit and difference units subtract, per seed
+for sW1, sb1, sW2 in zip(*stacks["xor"][:3], strict=True):
+    s_normal = sW1 / sW1.norm(dim=1, keepdim=True)
+    s_central = sb1.abs() / sW1.norm(dim=1) < 0.5
+    s_sum = (s_normal @ torch.tensor([1.0, 1.0])).abs() / 2**0.5
+    s_difference = (s_normal @ torch.tensor([1.0, -1.0])).abs() / 2**0.5
+    s_angle = torch.rad2deg(torch.acos(torch.maximum(s_sum, s_difference).clamp(max=1.0)))
+    seed_near.append(int(s_central.sum()))
+    seed_angle.append(s_angle[s_central].max().item())
+    seed_signs.append(
+        bool((sW2[0, s_central & (s_sum > s_difference)] > 0).all())
+        and bool((sW2[0, s_central & (s_sum < s_difference)] < 0).all())
+    )
+near_median: float = statistics.median(seed_near)
+near_fewest: int = min(seed_near)
+near_most: int = max(seed_near)
+angle_least: float = min(seed_angle)
+angle_most: float = max(seed_angle)
+signs_hold: int = sum(seed_signs)
+print(
+    f"over {num_seeds} seeds: lines within 0.5 of the origin median {near_median:.0f} ({near_fewest} to {near_most}),"
+    f" largest angle to a diagonal {angle_least:.0f} to {angle_most:.0f} degrees; signs as above on {signs_hold}"
+)
+assert near_median >= 5 and near_fewest >= 4 and angle_most < 30 and signs_hold == num_seeds
 # Freeze those features and train logistic regression on them, from zero: a convex module-1 problem.
 on_features = [torch.zeros(xor_m, requires_grad=True), torch.zeros((), requires_grad=True)]
 train(linear, on_features, cross_entropy, a1, ys, learning_rate=0.5, num_steps=500)

@@ -47,7 +47,7 @@ buggy_lowest_loss = min(buggy_losses[:buggy_nan_epoch])
 buggy_lowest_epoch = buggy_losses.index(buggy_lowest_loss)
 print(f"lowest loss {buggy_lowest_loss:.4f} at epoch {buggy_lowest_epoch} | first nan at epoch {buggy_nan_epoch}")
 buggy_all_nan = all(p.isnan().all().item() for p in params.values())
-print(f"after {num_epochs} epochs every parameter is nan: {buggy_all_nan}")
+print(f"after {num_epochs} epochs every parameter is nan: {buggy_all_nan}; accuracy {buggy_accuracy:.0%}")
 
 
 def first_nan_epoch(seed: int) -> int:
@@ -70,9 +70,42 @@ min_nan_epoch, max_nan_epoch = min(nan_epochs), max(nan_epochs)
 print(f"{num_seeds} seeds: first nan at epoch median {median_nan_epoch}, range {min_nan_epoch} to {max_nan_epoch}")
 
 # %% solution_1_checks
+# The first dip: the loss falls until this epoch, then rises for a while.
+buggy_dip_epoch = next(e for e in range(1, buggy_nan_epoch) if buggy_losses[e + 1] > buggy_losses[e])
+buggy_dip_loss = buggy_losses[buggy_dip_epoch]
+buggy_bump_loss = max(buggy_losses[buggy_dip_epoch:buggy_lowest_epoch])  # the wobble up between
+buggy_bump_epoch = buggy_losses.index(buggy_bump_loss)
+# The largest pre-activation: a spike, a recovery, then the blow-up. The same slipped run
+# again, recording per epoch the largest |z1| and the share of pre-activations with |z1| > 1.
+torch.manual_seed(0)
+params = init_params(m)
+buggy_z1_max: list[float] = []
+buggy_z1_share: list[float] = []
+for _epoch in range(num_epochs):
+    z1, _, z2 = forward(x, params)
+    buggy_z1_max.append(z1.abs().max().item())
+    buggy_z1_share.append((z1.abs() > 1).float().mean().item())
+    grads = backward(x, y, params, z1, z2)  # the slip: z1 where a1 belongs
+    for name in params:
+        params[name] -= learning_rate * grads[name]
+buggy_z1_start = buggy_z1_max[0]
+buggy_spike = max(buggy_z1_max[:buggy_lowest_epoch])
+buggy_spike_epoch = buggy_z1_max.index(buggy_spike)
+buggy_recovered = min(buggy_z1_max[buggy_spike_epoch:buggy_lowest_epoch])
+buggy_recovered_epoch = buggy_z1_max.index(buggy_recovered)
+buggy_share_low = min(buggy_z1_share[: buggy_nan_epoch - 1])
+buggy_share_high = max(buggy_z1_share[: buggy_nan_epoch - 1])
+# The blow-up: the first epoch after the recovery whose largest |z1| is ten times the spike.
+buggy_late_epoch = next(e for e in range(buggy_recovered_epoch, num_epochs) if buggy_z1_max[e] > 10 * buggy_spike)
+buggy_late_z1 = buggy_z1_max[buggy_late_epoch]
 bug_error_W1, bug_error_W2, bug_error_b2 = bug_errors["W1"], bug_errors["W2"], bug_errors["b2"]
 assert min(bug_errors["W1"], bug_errors["b1"], bug_errors["W2"]) > 1e-2 and bug_errors["b2"] < 1e-7
 assert buggy_lowest_epoch < buggy_nan_epoch and buggy_all_nan
+assert buggy_dip_epoch < buggy_bump_epoch < buggy_lowest_epoch and buggy_lowest_loss < buggy_dip_loss < buggy_bump_loss
+assert buggy_spike > 20 * buggy_z1_start and buggy_recovered < 0.1 * buggy_spike  # a spike, then a recovery
+assert buggy_spike_epoch < buggy_recovered_epoch < buggy_lowest_epoch < buggy_late_epoch
+assert buggy_late_epoch < buggy_nan_epoch  # then the blow-up, to nan
+assert buggy_share_low > 0.05 and buggy_share_high < 0.15  # the share past 1 barely moves before it
 assert nan_epochs[0] == buggy_nan_epoch and max_nan_epoch < num_epochs  # every seed ends in nan
 assert buggy_accuracy == 0.5  # an artefact: nan > 0 is False, so every point is called class 0
 
