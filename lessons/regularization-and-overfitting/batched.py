@@ -8,7 +8,7 @@ is a sum over runs, each slice of the gradient is exactly what its run would get
 import torch
 import torch.nn.functional as F
 
-from common import eval_every, learning_rate, make_model, num_steps, split_data
+from common import alpha, eval_every, learning_rate, make_model, num_steps, split_data
 
 S: int = 24  # seeds: one run per seed and per method
 data: list[tuple[torch.Tensor, ...]] = [split_data(seed) for seed in range(S)]  # one split per seed: (x_train, y_train, x_val, y_val)
@@ -79,3 +79,20 @@ def train_runs(
                 p.grad.add_(wd.view(-1, *[1] * (p.dim() - 1)) * p)  # type: ignore[union-attr]
         optimizer.step()
     return torch.stack(train_curve), torch.stack(val_curve), params
+
+
+# %% check_decay
+# Check train_runs with weight decay against nn.Sequential and SGD(weight_decay=...), all
+# four parameters, for seed 2 after a few hundred steps.
+check_steps: int = 300
+trained = train_runs(dropout_rate=0.0, weight_decay=[2 * alpha], steps=check_steps)[2]
+single = make_model(dropout_rate=0.0, seed=2)
+optimizer = torch.optim.SGD(single.parameters(), lr=learning_rate, weight_decay=2 * alpha)
+for _ in range(check_steps):
+    loss = ((single(x_train[2]) - y_train[2]) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+for p_runs, p_single in zip(trained, single.parameters(), strict=True):
+    torch.testing.assert_close(p_runs[2].detach(), p_single.detach().view_as(p_runs[2]), rtol=1e-4, atol=1e-5)
+print(f"train_runs with weight decay matches SGD(weight_decay=...) for seed 2 after {check_steps} steps")

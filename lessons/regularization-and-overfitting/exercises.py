@@ -21,15 +21,19 @@ for step in range(end_step):
     if step == snapshot_step:
         no_copy = model.state_dict()  # the slip: these tensors ARE the live weights
         deep_copy = copy.deepcopy(model.state_dict())
+        model.eval()  # measure in eval mode, then back to training
         with torch.no_grad():
             val_at_snapshot: float = mse(model(x_val), y_val).item()
+        model.train()
     loss = mse(model(x_train), y_train)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()  # changes the weights in place, and so the tensors in no_copy
+model.eval()
+fresh = make_model(dropout_rate=0.0, seed=0)
+fresh.eval()
 with torch.no_grad():
     val_at_end: float = mse(model(x_val), y_val).item()
-    fresh = make_model(dropout_rate=0.0, seed=0)
     fresh.load_state_dict(no_copy)
     no_copy_val: float = mse(fresh(x_val), y_val).item()
     fresh.load_state_dict(deep_copy)

@@ -16,6 +16,7 @@ from common import (
     learning_rate,
     make_model,
     mse,
+    noise_std,
     num_steps,
     patience,
     split_data,
@@ -107,6 +108,7 @@ es_model.load_state_dict(checkpoint)  # go back to the best moment
 stopped_at: int = step
 
 # %% early_summary
+es_model.eval()  # measure in eval mode (no dropout in this network, but the habit matters)
 with torch.no_grad():
     early_val: float = mse(es_model(x_val), y_val).item()
     early_train: float = mse(es_model(x_train), y_train).item()
@@ -121,6 +123,8 @@ assert stopped_at < num_steps // 4 and early_val < 0.8 * final_val  # far fewer 
 
 # %% fits
 grid = torch.linspace(-1, 1, 400)[:, None]  # (400, 1): x values to draw the curves at
+model.eval()
+es_model.eval()
 with torch.no_grad():  # model: the plain run after all its steps; es_model: the checkpoint
     plt.figure(figsize=(7, 4))
     plt.plot(grid, true_curve(grid), color="gray", ls=":", label="the rule, sin(3x)")
@@ -145,3 +149,11 @@ inner = (grid[:, 0] > inner_from) & (grid[:, 0] < inner_to)
 ckpt_inner_miss: float = gap_to_rule[inner].max().item()
 print(f"checkpoint vs sin(3x): largest miss {ckpt_max_miss:.2f} at x = {ckpt_miss_at:.2f}; {ckpt_inner_miss:.2f} for x in ({inner_from}, {inner_to})")
 assert ckpt_max_miss > 0.5 and ckpt_miss_at > 0.9 and ckpt_inner_miss > 0.5
+# How near the long run passes to its 16 training points.
+with torch.no_grad():
+    train_miss = (model(x_train) - y_train).abs()[:, 0]  # (N,)
+rms_train_miss: float = train_miss.pow(2).mean().sqrt().item()
+largest_train_miss: float = train_miss.max().item()
+num_near: int = int((train_miss < 0.1).sum())  # within 0.1 of the point
+print(f"after {num_steps} steps: RMS miss on the training points {rms_train_miss:.3f}, largest {largest_train_miss:.2f}")
+assert rms_train_miss < 0.5 * noise_std and num_near > N // 2  # near most of them

@@ -66,14 +66,21 @@ two_alpha: float = 2 * alpha  # what L2 adds to every curvature
 num_flat: int = int((curvatures.abs() < two_alpha).sum())  # directions the data barely shape
 largest_curvature: float = curvatures.max().item()
 edge_learning_rate: float = 2 / largest_curvature  # the stability limit of post 1.2
-print(f"P = {P} parameters | largest curvature {largest_curvature:.1f} | 2 / it = {edge_learning_rate:.4f}")
+print(f"P = {P} parameters | largest curvature {largest_curvature:.1f} | 2 / largest curvature = {edge_learning_rate:.4f}")
 print(f"{num_flat} of {P} curvatures are smaller in size than 2 alpha = {2 * alpha}")
 assert num_flat > P // 2 and learning_rate < edge_learning_rate
-# The part of H without the misses r_i (Gauss-Newton): (2 / N) J^T J, one term per training point.
-J = jacrev(predictions_of)(theta)  # (N, P): how each prediction moves with each parameter
-gn_rank: int = int(torch.linalg.matrix_rank(2 / N * J.T @ J))
-print(f"rank of the Gauss-Newton part: {gn_rank} (N = {N} training points, P = {P})")
+# The part of H without the misses r_i: (2 / N) J^T J, one term per training point.
+J = jacrev(predictions_of)(theta)  # (N, P): row i is the gradient of prediction i
+gn_rank: int = int(torch.linalg.matrix_rank(2 / N * J.T @ J))  # rank: how many directions it curves
+print(f"rank of the part without the misses r_i: {gn_rank} (N = {N} training points, P = {P})")
 assert gn_rank <= N
+# The gradient of L_train, (2 / N) sum_i r_i * (row i of J), lies in the span of the N rows.
+theta_g = theta.clone().requires_grad_()
+grad = torch.autograd.grad(loss_of(theta_g, penalty=False), theta_g)[0]  # (P,)
+in_span = J.T @ torch.linalg.lstsq(J.T, grad[:, None]).solution[:, 0]  # its projection onto the rows
+outside_ratio: float = ((grad - in_span).norm() / grad.norm()).item()
+print(f"gradient norm {grad.norm():.3f}, of which outside the span of the {N} rows: {outside_ratio:.0e}")
+assert outside_ratio < 1e-4
 
 
 # %% quadratic
@@ -107,10 +114,21 @@ with torch.no_grad():
     dist_start: float = (theta_t - to_start).norm().item()
     dist_zero: float = (theta_t - to_zero).norm().item()
     moved: float = (theta_t - theta_0).norm().item()
+    # The curvatures the data give (nonzero), and the directions they leave flat (zero).
+    nonzero = lam > 1e-9 * lam.max()
+    num_soft: int = int((lam[nonzero] < 2 * alpha).sum())  # nonzero, yet below what L2 adds
+    smallest_nonzero: float = lam[nonzero].min().item()
+    null = Q[:, ~nonzero]  # (m + 1, m + 1 - rank): the flat directions
+    null_drift: float = (null.T @ (theta_t - theta_0)).norm().item()  # gradient descent never moves them
+    null_start: float = (null.T @ theta_0).norm().item()  # their random starting values
+    null_l2: float = (null.T @ theta_alpha).norm().item()  # the L2 minimum: zero there
 print(f"W1, b1 frozen: {m + 1} parameters, Hessian rank {quad_rank}, equation (3) holds")
 print(f"condition number: infinite (smallest curvature 0); with L2 {cond_l2:.0f}")
+print(f"{num_soft} of the {quad_rank} nonzero curvatures are below 2 alpha (smallest {smallest_nonzero:.0e})")
+print(f"flat directions: start {null_start:.2f} | moved by {t_stop} steps {null_drift:.0e} | L2 minimum {null_l2:.0e}")
 print(f"step {t_stop} to L2 minimum towards theta_0: {dist_start:.3f} | towards 0: {dist_zero:.3f}")
 assert quad_rank <= N and dist_start < 0.25 * moved and dist_start < 0.1 * dist_zero
+assert num_soft >= 3 and null_drift < 1e-6 * null_start and null_l2 < 1e-6 * null_start
 
 # %% factor_two tags=["raises-exception"]
 # A common slip: weight_decay=alpha. PyTorch's weight_decay is the coefficient in the
