@@ -170,3 +170,12 @@ def test_directives_in_lists_and_quotes_and_a_figure_without_caption(tmp_path: P
     assert html.count('<details class="admonition') == 2 and ":class:" not in html
     assert '<figcaption><span class="caption-number">Figure 1.</span> </figcaption>' in html
     assert '<a class="xref xref-numref" href="#bare">Fig. 1</a>' in html
+
+
+def test_a_matrix_with_a_script_is_valid_mathml(tmp_path: Path) -> None:
+    """latex2mathml gives `[...]^T` three bases; the page groups them, as MathML requires."""
+    body = "$$\nX = \\begin{bmatrix} a & b \\end{bmatrix}^\\top\n$$"
+    case = built(tmp_path, {"posts/p.md": post("P", body=body)})
+    html = page(case, "p")
+    assert "<msup><mrow><mo>&#x0005B;</mo><mtable>" in html
+    assert nu_errors(case.out / "posts/p/index.html") == ""

@@ -18,6 +18,7 @@ from common import B, N, N_val, accuracy, bce, make_model, m, num_epochs, num_pa
 kinds: list[str] = ["logistic", "network"]  # the two models compared
 all_kinds: list[str] = [*kinds, "dropout"]  # plus the network with dropout, for its cost
 updates_per_epoch = N // B
+assert N % B == 0  # no short last batch: N / B rounded up is N / B exactly
 
 # %% run
 histories: dict[str, list[dict[str, list[float]]]] = {kind: [] for kind in all_kinds}

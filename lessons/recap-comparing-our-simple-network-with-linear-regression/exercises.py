@@ -1,12 +1,13 @@
 """Solutions to the exercises of post 2.7."""
 
 import math
+import warnings
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from common import B, accuracy, make_model, num_params, num_seeds, train, x, x_val, y, y_val
+from common import B, accuracy, learning_rate, make_model, num_params, num_seeds, train, x, x_val, y, y_val
 
 # %% solution_1
 # Exercise 1: parameters and FLOPs per update as the hidden layer widens.
@@ -44,7 +45,7 @@ x_sine_val = torch.rand(1000, 1, generator=gen) * 4 - 2
 y_sine_val = torch.sin(2 * x_sine_val) + sine_noise * torch.randn(1000, 1, generator=gen)
 sine_lr = 0.1  # well below 2 / lambda_max of the line's bowl
 lambda_w = 2 * (x_sine**2).mean().item()  # the line's curvature along w (post 1.2)
-assert sine_lr < 2 / lambda_w and sine_lr < 2 / 2  # lambda_b = 2: the classifier's eta = 1.0 would sit at b's edge
+assert sine_lr < 2 / lambda_w
 
 
 def make_regressor(kind: str, seed: int) -> nn.Module:
@@ -73,8 +74,23 @@ print(f"noise floor {noise_floor:.3f}: the median network's MSE is {floor_ratio:
 assert net_mse_max < line_mse_min / 3  # every network beats every line
 assert 1 < floor_ratio < 3  # above the floor, but within a small factor of it
 
+# %% solution_2_limit
+# The line's Hessian, with b as well: 2 / lambda_max, and the classifier's eta = 1.0 against it.
+features = torch.cat([x_sine, torch.ones_like(x_sine)], dim=1)  # (x, 1): the line is features @ (w, b)
+line_hessian = 2 * features.T @ features / len(x_sine)  # of the MSE, the same everywhere
+line_lambda_max = torch.linalg.eigvalsh(line_hessian).max().item()
+line_limit = 2 / line_lambda_max  # the stability limit of post 1.2
+assert sine_lr < line_limit < learning_rate  # the classifier's eta = 1.0 is past it
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # overflow on the way to inf and nan is the point here
+    diverged_mse = [train(make_regressor("line", seed), seed, nn.MSELoss(), (x_sine, y_sine, x_sine_val, y_sine_val),
+                          lr=learning_rate)["val"][-1] for seed in range(num_seeds)]
+line_diverged = sum(math.isnan(v) for v in diverged_mse)  # the MSE overflowed to inf, then nan
+print(f"the line at eta = {learning_rate}: 2 / lambda_max = {line_limit:.3f}; validation MSE nan on {line_diverged} of {num_seeds} seeds")
+assert line_diverged == num_seeds
+
 # %% solution_3
-# Exercise 3: start every weight of the network at the same value.
+# Exercise 3: start every weight and bias of the network at the same value.
 symmetric_value = 0.1  # every weight and bias starts here
 symmetric_acc: list[float] = []
 for seed in range(num_seeds):

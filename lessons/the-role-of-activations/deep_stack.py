@@ -47,6 +47,26 @@ def forward(layers: list[tuple[torch.Tensor, torch.Tensor]], phi: Activation) ->
     return F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=1), zs
 
 
+def train_stack(name: str, lr: float) -> tuple[torch.Tensor, list[float]]:
+    """Train the 20 stacks from init_stack(seed=2) with activation `name` at step lr.
+
+    Returns the final loss per seed and, per layer, the median relative change of W_l."""
+    layers = init_stack(seed=2)
+    start = [W.detach().clone() for W, _ in layers]
+    for _ in range(num_steps):
+        loss = forward(layers, activations[name])[0]
+        loss.sum().backward()
+        with torch.no_grad():
+            for W, b in layers:
+                for p in (W, b):
+                    assert p.grad is not None  # set by backward()
+                    p -= lr * p.grad
+                    p.grad = None
+    moved = [((W.detach() - W0).norm(dim=(1, 2)) / W0.norm(dim=(1, 2))).median().item()
+             for (W, _), W0 in zip(layers, start, strict=True)]
+    return loss.detach(), moved
+
+
 def grad_rms(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
     """Root-mean-square of each layer's weight gradient, per seed: shape (num_seeds, depth)."""
     rms = []
@@ -95,10 +115,12 @@ tanh_spread: float = spread["tanh"]
 relu_spread: float = spread["ReLU"]
 assert 100 * sigmoid_spread < min(tanh_spread, relu_spread)  # the forward signal fades too ...
 assert relu_spread < tanh_spread < 1  # ... and for tanh and ReLU it shrinks as well, only far less
-# ReLU zeroes about half of each z, so with weights of variance 1/fan_in the spread shrinks
-# by about 1/sqrt(2) per layer, six layers from z_1 to z_7:
+# ReLU zeroes about half of each z, so with weights of variance 1/fan_in the variance of z
+# halves per layer and its size shrinks by about 1/sqrt(2) ~ 0.71. The spread between the
+# examples shrinks a little faster, since part of what ReLU keeps is a mean shared by all
+# of them (for a centred normal z, sqrt(1/2 - 1/(2 pi)) ~ 0.58). Six layers from z_1 to z_7:
 relu_spread_per_layer: float = relu_spread ** (1 / 6)
-assert 0.55 < relu_spread_per_layer < 0.8
+assert 0.58 < relu_spread_per_layer < 1 / math.sqrt(2)
 
 # %% plot
 fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -117,43 +139,30 @@ plt.show()
 
 # %% broken
 # A beginner builds a deep classifier from sigmoid layers and trains it as in compare.py.
-layers = init_stack(seed=2)
-start = [W.detach().clone() for W, _ in layers]
-for _ in range(num_steps):
-    loss = forward(layers, activations["sigmoid"])[0]
-    loss.sum().backward()
-    with torch.no_grad():
-        for W, b in layers:
-            for p in (W, b):
-                assert p.grad is not None  # set by backward()
-                p -= learning_rate * p.grad
-                p.grad = None
-sigmoid_losses: torch.Tensor = loss.detach()
-# How far each layer's weights moved, relative to where they started (median over seeds)
-sigmoid_moved: list[float] = [((W.detach() - W0).norm(dim=(1, 2)) / W0.norm(dim=(1, 2))).median().item()
-                              for (W, _), W0 in zip(layers, start, strict=True)]
+sigmoid_losses, sigmoid_moved = train_stack("sigmoid", learning_rate)
 sigmoid_final_loss: float = sigmoid_losses.median().item()
-sigmoid_first_moved: float = sigmoid_moved[0]
+sigmoid_first_moved: float = sigmoid_moved[0]  # how far W_1 moved, relative to its start
 print(f"sigmoid stack after {num_steps} steps: loss {sigmoid_final_loss:.4f} "
       f"[{sigmoid_losses.min():.4f}, {sigmoid_losses.max():.4f}] (log 2 = {math.log(2):.4f})")
 print("relative change of W_l, layers 1-8:", " ".join(f"{v:.0e}" for v in sigmoid_moved))
 assert abs(sigmoid_losses.max() - math.log(2)) < 0.01 and sigmoid_first_moved < 1e-2  # stuck at a coin flip
 
+# Would a larger step make up for the vanishing gradient? The same 20 stacks, other rates.
+sweep_rates: list[float] = [1.2, 3.0, 10.0, 30.0]
+sweep_losses = [sigmoid_losses] + [train_stack("sigmoid", lr)[0] for lr in sweep_rates]
+sweep_medians: list[float] = [loss.median().item() for loss in sweep_losses]  # eta = 0.3, 1.2, 3, 10, 30
+sweep_best_loss: float = min(loss.min().item() for loss in sweep_losses)
+for lr, loss in zip(sweep_rates, sweep_losses[1:], strict=True):
+    print(f"  eta {lr:4g}: loss {loss.median():.4f} [{loss.min():.4f}, {loss.max():.4f}]")
+assert sweep_best_loss > 0.6  # no rate, no seed gets clearly below a coin flip
+assert all(abs(v - math.log(2)) < 0.001 for v in sweep_medians[:3])  # eta <= 3: still log 2
+assert min(sweep_medians[3:]) > math.log(2)  # eta = 10, 30: worse than a coin flip
+sweep_median_small: float = max(sweep_medians[:3])
+sweep_median_10: float = sweep_medians[3]
+sweep_median_30: float = sweep_medians[4]
+
 # %% fix
-layers = init_stack(seed=2)
-start = [W.detach().clone() for W, _ in layers]
-for _ in range(num_steps):
-    loss = forward(layers, activations["ReLU"])[0]  # the only change
-    loss.sum().backward()
-    with torch.no_grad():
-        for W, b in layers:
-            for p in (W, b):
-                assert p.grad is not None  # set by backward()
-                p -= learning_rate * p.grad
-                p.grad = None
-relu_losses: torch.Tensor = loss.detach()
-relu_moved: list[float] = [((W.detach() - W0).norm(dim=(1, 2)) / W0.norm(dim=(1, 2))).median().item()
-                           for (W, _), W0 in zip(layers, start, strict=True)]
+relu_losses, relu_moved = train_stack("ReLU", learning_rate)  # the only change: "sigmoid" -> "ReLU"
 relu_final_loss: float = relu_losses.median().item()
 relu_first_moved: float = relu_moved[0]
 relu_worst_loss: float = relu_losses.max().item()

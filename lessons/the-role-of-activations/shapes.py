@@ -95,6 +95,15 @@ slope_tanh = slope_tanh.squeeze()
 largest_jump_tanh: float = slope_tanh.diff().abs().max().item()
 assert largest_jump_tanh < 0.01  # no jumps on a grid 0.001 apart: smooth
 
+# Against the true slope 2 cos 2x (seed 0, as plotted): tanh's follows it away from the ends
+# of the data; ReLU's is one flat step across the first wave, where 2 cos 2x swings from 2 to -2.
+x_grid = grid.detach().squeeze()
+true_slope = 2 * torch.cos(2 * x_grid)
+middle = x_grid.abs() <= 2
+assert (slope_tanh - true_slope)[middle].abs().max() < 0.7 < (slope - true_slope)[middle].abs().max()
+first_wave = x_grid < -0.7
+assert slope[first_wave].max() - slope[first_wave].min() < 1e-4  # a single straight piece
+
 # Outside the data, the two extrapolate differently: ReLU goes on as a straight line, tanh goes flat.
 far: torch.Tensor = torch.tensor([[10.0], [20.0]])
 with torch.no_grad():

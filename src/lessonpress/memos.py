@@ -36,7 +36,7 @@ class PageCache:
         )
         self.formulas: TextMemo[str] = TextMemo(
             top.path("mathml"),
-            f"latex2mathml {package_version('latex2mathml')}, text escaped, checked, links checked, no style",
+            f"latex2mathml {package_version('latex2mathml')}, text escaped, checked, links checked, no style, bases grouped",
             str,
         )
         self.yaml: TextMemo[Any] = TextMemo(top.path("yaml"), f"pyyaml {package_version('PyYAML')}")

@@ -32,11 +32,12 @@ def open_post(page: Any, mount: str = "/") -> None:
 
 
 def open_solutions(page: Any) -> int:
-    """Open every collapsed <details> by clicking its summary; returns how many."""
-    summaries = page.locator("details:not([open]) > summary")
+    """Open every collapsed <details> a reader can see by clicking its summary; returns how
+    many. (A quiz's "Answer" disclosures are hidden once its script has made the options.)"""
+    summaries = page.locator("details:not([open]) > summary:visible")
     count = summaries.count()
     for _ in range(count):
-        summary = page.locator("details:not([open]) > summary").first
+        summary = page.locator("details:not([open]) > summary:visible").first
         summary.scroll_into_view_if_needed()
         summary.click()
     return count

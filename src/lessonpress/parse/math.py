@@ -77,6 +77,7 @@ def _escaped_mathml(formula: str, mode: str) -> str:
 
     element = convert_to_element(formula, display=mode)
     _make_safe(element)
+    _group_bases(element)
     return _ESCAPED_REFERENCE.sub(r"&\1;", tostring(element, encoding="unicode"))
 
 
@@ -99,6 +100,24 @@ def _make_safe(element: Any) -> None:
                 "URL (javascript:, vbscript:, file: and data: URLs are refused, as in prose)"
             )
         node.set("href", url)
+
+
+def _group_bases(element: Any) -> None:
+    """Wrap a script's base in one <mrow> where latex2mathml left it as several children:
+    `\begin{bmatrix}...\end{bmatrix}^\top` comes out as <msup> with the bracket, the table
+    and the other bracket as three bases, which MathML forbids (the Nu checker refuses it)."""
+    from xml.etree.ElementTree import Element
+
+    for node in list(element.iter()):
+        children = list(node)
+        extra = len(children) - _PARTS.get(node.tag, len(children))
+        if extra <= 0:
+            continue
+        row = Element("mrow")
+        for child in children[: extra + 1]:
+            node.remove(child)
+            row.append(child)
+        node.insert(0, row)
 
 
 def _unbalanced_brace(latex: str) -> str | None:
