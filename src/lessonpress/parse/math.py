@@ -104,7 +104,7 @@ def _make_safe(element: Any) -> None:
 
 def _group_bases(element: Any) -> None:
     """Wrap a script's base in one <mrow> where latex2mathml left it as several children:
-    `\begin{bmatrix}...\end{bmatrix}^\top` comes out as <msup> with the bracket, the table
+    `\\begin{bmatrix}...\\end{bmatrix}^\\top` comes out as <msup> with the bracket, the table
     and the other bracket as three bases, which MathML forbids (the Nu checker refuses it)."""
     from xml.etree.ElementTree import Element
 
