@@ -56,4 +56,4 @@ def seed_worker(worker_id: int) -> None:
     info = get_worker_info()
     assert info is not None and isinstance(info.dataset, SineDataset)
     if info.dataset.rng is not None:
-        info.dataset.rng.seed(info.seed)  # base seed + worker id; new base seed every epoch
+        info.dataset.rng.seed(info.seed)  # base seed + worker id; base seed new each epoch, unless workers persist

@@ -92,6 +92,59 @@ if __name__ == "__main__":
     assert noise_epoch_1[0] != noise_epoch_1[1] and noise_epoch_1 != noise_epoch_2  # workers, epochs differ
     assert order(list(make_loader(seed=7, num_workers=0))) == order(batches_a)  # workers or not
 
+# %% plot_streams
+def streams(epochs: list[list[list[float]]]) -> dict[str, list[float]]:
+    """Each worker's jitter draws in each epoch, in the order it drew them."""
+    return {
+        f"worker {k}, epoch {e + 1}": [v for i, noise in enumerate(epoch) if i % num_workers == k for v in noise]
+        for k in range(num_workers)
+        for e, epoch in enumerate(epochs)
+    }
+
+
+if __name__ == "__main__":
+    import matplotlib.pyplot as plt  # here, not at the top: workers re-importing this file skip it
+
+    panels = {"broken: one seeded generator, copied": streams([epoch_1, epoch_2]),
+              "fixed: worker_init_fn reseeds it": streams([noise_epoch_1, noise_epoch_2])}
+    broken_streams, fixed_streams = panels.values()
+    for draws in broken_streams.values():  # broken: every stream is the start of worker 0's in epoch 1
+        torch.testing.assert_close(torch.tensor(draws), torch.tensor(broken_streams["worker 0, epoch 1"][: len(draws)]))
+    for panel in (broken_streams, fixed_streams):  # worker 0 makes 3 batches of 2 an epoch, worker 1 makes 2
+        assert [len(draws) for draws in panel.values()] == [6, 6, 4, 4]
+    fixed_draws = [v for draws in fixed_streams.values() for v in draws]
+    assert len(set(fixed_draws)) == len(fixed_draws)  # fixed: no draw repeats, in any worker or epoch
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    styles = [("o", 9, "none"), ("s", 5, None), ("x", 9, None), ("+", 12, None)]
+    for ax, (title, panel) in zip(axes, panels.items(), strict=True):
+        for (label, draws), (marker, size, face) in zip(panel.items(), styles, strict=True):
+            ax.plot(range(1, len(draws) + 1), draws, marker=marker, markersize=size, markerfacecolor=face,
+                    linestyle=":", label=label)
+        ax.set_title(title)
+        ax.set_xlabel("draw number within the worker's epoch")
+    axes[0].set_ylabel("jitter on x / jitter_std")
+    axes[1].legend()
+    fig.suptitle("The augmentation jitter each worker draws, two epochs, two workers")
+    plt.show()
+
+# %% persistent
+if __name__ == "__main__":
+    # With persistent_workers=True the base seed is drawn only once, when the workers start,
+    # and seed_worker runs only then: each worker's generator runs on from epoch to epoch.
+    persistent = DataLoader(
+        SineDataset(x_all, y_all, rng=random.Random()), batch_size=2, shuffle=True,
+        num_workers=num_workers, worker_init_fn=seed_worker, persistent_workers=True,
+        generator=torch.Generator().manual_seed(7), multiprocessing_context="fork",
+    )
+    epochs = [jitters(list(persistent)) for _ in range(2)]
+    # the loader's first draw from its generator is the base seed (the shuffle draws later)
+    base_seed = int(torch.empty((), dtype=torch.int64).random_(generator=torch.Generator().manual_seed(7)))
+    for k in range(num_workers):  # worker k makes batches k, k + num_workers, ... of every epoch
+        drawn = [noise for epoch in epochs for i, noise in enumerate(epoch) if i % num_workers == k]
+        worker_rng = random.Random(base_seed + k)  # seeded once, for both epochs
+        expected = [[worker_rng.gauss(0.0, 1.0) for _ in noise] for noise in drawn]
+        torch.testing.assert_close(torch.tensor(drawn), torch.tensor(expected))
+
 # %% spawn
 if __name__ == "__main__":
     spawned = list(make_loader(seed=7, context="spawn"))
