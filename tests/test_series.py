@@ -109,7 +109,7 @@ def _run_standalone(script: str) -> tuple[str, subprocess.CompletedProcess[str]]
         cwd=path.parent,
         capture_output=True,
         text=True,
-        env={**os.environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"},  # two runs share the cores
         timeout=120,
     )
     return script, result
