@@ -57,9 +57,9 @@ def collect_posts(
             memo.put(parsed[-1])
         except ContentError as exc:
             problems.extend(exc.problems)
+    failed = sorted({problem.path for problem in problems})  # posts that did not parse: labels unknown
     problems.extend(_duplicate_series(parsed))
     problems.extend(_outside_outline(parsed, modules))
-    failed = sorted({problem.path for problem in problems})  # posts whose labels are unknown
     problems.extend(label_problems(parsed, failed))
     memo.save()
     return parsed, problems
