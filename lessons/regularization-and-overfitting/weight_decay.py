@@ -77,7 +77,7 @@ assert gn_rank <= N
 # The gradient of L_train, (2 / N) sum_i r_i * (row i of J), lies in the span of the N rows.
 theta_g = theta.clone().requires_grad_()
 grad = torch.autograd.grad(loss_of(theta_g, penalty=False), theta_g)[0]  # (P,)
-in_span = J.T @ torch.linalg.lstsq(J.T, grad[:, None]).solution[:, 0]  # its projection onto the rows
+in_span = J.T @ torch.linalg.lstsq(J.T, grad[:, None], driver="gelsd").solution[:, 0]  # its projection onto the rows
 outside_ratio: float = ((grad - in_span).norm() / grad.norm()).item()
 print(f"gradient norm {grad.norm():.3f}, of which outside the span of the {N} rows: {outside_ratio:.0e}")
 assert outside_ratio < 1e-4

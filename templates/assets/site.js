@@ -177,7 +177,9 @@
         } catch (e) { /* private mode: not remembered */ }
       });
       label.appendChild(box);
-      while (item.firstChild) label.appendChild(item.firstChild);
+      var text = document.createElement("span");  // one flex item, so the text wraps as prose
+      while (item.firstChild) text.appendChild(item.firstChild);
+      label.appendChild(text);
       item.appendChild(label);
     });
   });
