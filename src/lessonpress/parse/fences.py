@@ -34,7 +34,7 @@ def directive_fences(md: MarkdownIt, tokens: list[Token], env: Any) -> list[Toke
         match = DIRECTIVE_INFO.match(token.info.strip()) if token.type == "fence" else None
         name = match.group(1) if match and fence_closed(token) else ""
         if name == "figure":
-            caption = _block_parse(md, _body(token, env), token, env)
+            caption = fence_blocks(md, token, env)  # its lifted option lines are `%` comments
             out += _figure(token, caption, env)
         elif name in ("image", "math") or name in CODE_DIRECTIVES:
             out.append(_converted(token, name, env))
@@ -97,11 +97,12 @@ def _figure(opening: Token, caption: list[Token], env: Any) -> list[Token]:
     ]
 
 
-def _block_parse(md: MarkdownIt, text: str, fence: Token, env: Any) -> list[Token]:
-    """`text`, a fence's body, parsed as blocks; each token's lines those of the post."""
+def fence_blocks(md: MarkdownIt, fence: Token, env: Any) -> list[Token]:
+    """A fence's content parsed as blocks, each token's lines those of the post (its lifted
+    option lines are `%` comments, which show nothing)."""
     body: list[Token] = []
-    md.block.parse(text, md, env, body)
-    offset = (fence.map[0] + 1 + lifted(fence, env).lines) if fence.map else 0
+    md.block.parse(fence.content, md, env, body)
+    offset = fence.map[0] + 1 if fence.map else 0
     for token in body:
         if token.map:
             token.map = [token.map[0] + offset, token.map[1] + offset]

@@ -27,7 +27,7 @@ from ..text import url_problem
 from .blocks import fence_closed
 from .labels import LABEL, label_message
 from .options import ADMONITION_OPTIONS
-from .fences import directive_fences, options_of
+from .fences import directive_fences, fence_blocks, options_of
 from .media import is_figure
 from .quiz import is_quiz, quiz_plugin
 from .toml_front import toml_front_matter
@@ -250,11 +250,5 @@ def _closing(opening: list[Token]) -> Token:
 
 
 def _fence_body(md: MarkdownIt, fence: Token, env: Any) -> list[Token]:
-    """A fence's content parsed as blocks, each token's lines those of the post."""
-    body: list[Token] = []
-    md.block.parse(fence.content, md, env, body)
-    offset = fence.map[0] + 1 if fence.map else 0
-    for token in body:
-        if token.map:
-            token.map = [token.map[0] + offset, token.map[1] + offset]
-    return _admonitions(md, directive_fences(md, body, env), env)
+    """An admonition fence's content as blocks, its own directives and admonitions read too."""
+    return _admonitions(md, directive_fences(md, fence_blocks(md, fence, env), env), env)
