@@ -1,0 +1,7 @@
+"""`python -m lessonpress.cli`, as the `lessonpress` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
