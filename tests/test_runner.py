@@ -313,8 +313,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_every_show_is_a_snapshot(zoo: dict) -> None:  # type: ignore[type-arg]
     figures = cell(zoo, "figures", "twice").figures
     assert len(figures) == 2
-    assert figures[0].png != figures[1].png
-    assert png_size(figures[0].png) == (figures[0].width * 2, figures[0].height * 2)
+    assert figures[0].data != figures[1].data and figures[0].format == "png"
+    assert png_size(figures[0].data) == (figures[0].width * 2, figures[0].height * 2)
 
 
 def test_open_figures_are_captured_once_at_cell_end(zoo: dict) -> None:  # type: ignore[type-arg]

@@ -111,7 +111,7 @@ def test_every_site_yaml_problem_is_reported_at_once_with_its_line(case: Built) 
         result = fails_safely(case, *build_args(case), code=1)
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert errors == [
-        "site.yaml:3: error: unknown setting 'colour'; known: author, base_url, description, language, "
+        "site.yaml:3: error: unknown setting 'colour'; known: author, base_url, description, figure_format, language, "
         "lessons, modules, solutions, timeout, title",
         "site.yaml:2: error: 'language' must be a language tag such as en, pt-BR or zh-Hant-TW (BCP 47), "
         "got '../x'",

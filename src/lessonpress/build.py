@@ -6,18 +6,28 @@ is the only one that calls them all, and README's "Architecture" draws what pass
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ContentError, Problem
-from .execute import Execution, Progress, RunOptions, WorkerPool, execute, lessons_to_run, timeouts
+from .errors import ContentError, Problem, UsageError
+from .execute import (
+    Execution,
+    Progress,
+    RunOptions,
+    WorkerPool,
+    cached_only,
+    execute,
+    lessons_to_run,
+    timeouts,
+)
 from .load import load_project
 from .memos import PageCache
-from .model import Lesson, ParsedPost, Project
+from .model import Lesson, OutputFile, ParsedPost, PostSource, Project
 from .parse import ParseMemo, collect_posts, parse_posts, unknown_field_problems
 from .render import import_renderers, render_site
 from .validate import check_results, draft_link_problems, result_problems, unreferenced_lesson_problems
-from .write import build_lock, check_output_folder, lean_page, publish, update_search_index
+from .write import build_lock, check_output_folder, lean_page, publish, published_pages, update_search_index
 from .write.links import LinkCheck, Links, broken_links
 
 
@@ -29,6 +39,8 @@ class BuildReport:
     execution: Execution
     files_changed: int
     warnings: tuple[Problem, ...] = ()
+    kept: tuple[str, ...] = ()  # with --post: the other posts whose last built pages were kept
+    left_out: tuple[str, ...] = ()  # with --post: those with neither results nor a page yet
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ def build(
     pool: WorkerPool | None = None,
     defer_search: bool = False,
     drafts: bool = False,
+    only: str | None = None,
 ) -> BuildReport:
     """Build the site in `root` into `out`; on any content error, `out` is left as it was.
 
@@ -56,12 +69,15 @@ def build(
     `defer_search`, the pages are published without waiting for a new search index;
     update_search() makes it afterwards. With `drafts` (as `serve` builds), posts marked
     `draft: true` are published too; otherwise they are left out, and a link to one is an error.
+    With `only` (a post's slug, file or series number), only that post's lessons run: each
+    other post is rendered from cached results, or keeps its page from the previous site, or
+    (having neither) is left out until a full build.
     """
     check_output_folder(root, out)
     # The whole build holds the lock, not only publishing: a second build that found its
     # results cached could otherwise publish first and then be overwritten by an older one.
     with build_lock(out, on_wait=on_wait):
-        return _build(root, out, options, progress, pool, defer_search, drafts)
+        return _build(root, out, options, progress, pool, defer_search, drafts, only)
 
 
 def _build(
@@ -72,6 +88,7 @@ def _build(
     pool: WorkerPool | None,
     defer_search: bool,
     drafts: bool,
+    only: str | None,
 ) -> BuildReport:
     memos = PageCache(root, options.use_cache, link_type=Links)
     project = load_project(root, memos.yaml)
@@ -79,9 +96,15 @@ def _build(
         project.posts, project.lessons, _parse_memo(options, memos, root), project.config.modules
     )
     posts = parsed if drafts else _published(parsed)
-    execution = _execute(project, lessons_to_run(project, posts), options, progress, pool)
-    check_results(posts, project.lessons, execution.results)
-    files = render_site(project, posts, execution.results, memos, execution.digests)
+    if only is None:
+        execution, partial = _execute(project, lessons_to_run(project, posts), options, progress, pool), None
+    else:
+        execution, partial = _execute_one(project, posts, only, out, options, progress, pool)
+        posts = [post for post in posts if post.source.slug not in partial.left_out]
+    kept = partial.kept if partial else frozenset()
+    check_results([post for post in posts if post.source.slug not in kept], project.lessons, execution.results)
+    files = render_site(project, posts, execution.results, memos, execution.digests, kept)
+    files += partial.files if partial else []
     links = LinkCheck(files, project.posts, memos, project.template_dirs)  # beside Pagefind; done before the swap
     changed = publish(
         files,
@@ -91,7 +114,53 @@ def _build(
         verify=links.verify,
     )
     memos.search_pages.save()
-    return BuildReport(len(posts), execution, changed, links.result().broken)
+    if partial is None:
+        return BuildReport(len(posts), execution, changed, links.result().broken)
+    return BuildReport(1, execution, changed, links.result().broken, tuple(sorted(kept)), partial.left_out)
+
+
+@dataclass(frozen=True)
+class _OnePost:
+    """What `build --post` does with the other posts: `kept` keep their published pages
+    (`files`), `left_out` have neither cached results nor a page."""
+
+    kept: frozenset[str]
+    files: list[OutputFile]
+    left_out: tuple[str, ...]
+
+
+def _execute_one(
+    project: Project,
+    posts: list[ParsedPost],
+    only: str,
+    out: Path,
+    options: RunOptions,
+    progress: Progress | None,
+    pool: WorkerPool | None,
+) -> tuple[Execution, _OnePost]:
+    """Run the lessons of the post `only` names; take the others' results from the cache."""
+    chosen = chosen_post(posts, only, project.posts)
+    ran = _execute(project, lessons_to_run(project, [chosen]), options, progress, pool)
+    others = [post for post in posts if post is not chosen]
+    cached = cached_only(project.root, lessons_to_run(project, others), _with_format(project, options))
+    results, digests = {**cached.results, **ran.results}, {**cached.digests, **ran.digests}
+    missing = frozenset(p.source.slug for p in others if any(path not in results for path in p.lesson_paths))
+    files, found = published_pages(out, missing)
+    execution = Execution(results, ran.cached | cached.cached, digests)
+    return execution, _OnePost(found, files, tuple(sorted(missing - found)))
+
+
+def chosen_post(posts: list[ParsedPost], only: str, sources: tuple[PostSource, ...]) -> ParsedPost:
+    """The post `build --post` names by slug, file (posts/x.md) or series number (1.2)."""
+    slug = only.removeprefix("posts/").removesuffix(".md")
+    for post in posts:
+        if slug == post.source.slug or (post.meta.series and only == post.meta.series):
+            return post
+    if any(source.slug == slug for source in sources):
+        raise UsageError(f"posts/{slug}.md is a draft: build publishes no drafts (preview it with lessonpress serve)")
+    close = difflib.get_close_matches(slug, [post.source.slug for post in posts], n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UsageError(f"--post {only}: there is no published post by that slug, file or series number{hint}")
 
 
 def check(root: Path, options: RunOptions, progress: Progress | None = None) -> CheckReport:
@@ -143,4 +212,9 @@ def _execute(
     pool: WorkerPool | None = None,
 ) -> Execution:
     # While lessons run, the build imports what rendering needs (import_renderers).
+    options = _with_format(project, options)
     return execute(project.root, lessons, timeouts(project), options, progress, import_renderers, pool)
+
+
+def _with_format(project: Project, options: RunOptions) -> RunOptions:
+    return options.with_figure_format(project.config.figure_format)  # site.yaml's, part of the cache key

@@ -30,6 +30,7 @@ class ModuleOutline:
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 MAX_TIMEOUT = 7 * 24 * 3600.0  # seconds: a week; longer deadlines overflow the system's timers
+FIGURE_FORMATS = ("png", "svg")  # site.yaml's `figure_format`; the first is the default
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,28 @@ class SiteConfig:
     timeout: float = 600.0
     lesson_timeouts: tuple[tuple[str, float], ...] = ()
     solutions: str = "open"  # open (framed, labelled) or collapsed (a <details>): SOLUTIONS_CHOICES
+    figure_format: str = "png"  # how lesson figures are captured and published: FIGURE_FORMATS
 
 
 @dataclass(frozen=True)
 class Cell:
-    """A cell of a lesson script, between `# %%` lines."""
+    """A cell of a lesson script, between `# %%` lines (or a notebook lesson's code cell)."""
 
     name: str
     source: str
     line: int  # 1-based line in the lesson file of the cell's first source line
     header_line: int  # the `# %%` line, or 1 for the implicit setup cell
     expect_error: bool = False
+    # The name its code is compiled under, beside the lesson, when the lesson file has no
+    # lines of its own for it (an .ipynb's cell: 'nb.ipynb#train', lines counted from 1).
+    file: str = ""
+
+    def location(self, lesson_path: str) -> tuple[str, int]:
+        """Where the author finds the cell: the lesson file and the header's line, or a
+        notebook cell without lines of its own as `lessons/p/nb.ipynb#train` and line 1."""
+        if self.file:
+            return f"{lesson_path.rsplit('/', 1)[0]}/{self.file}", 1
+        return lesson_path, self.header_line
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,12 @@ def lesson_name(lesson_path: str) -> str:
     return lesson_path.split("/", 2)[-1]
 
 
+def script_name(name: str) -> str:
+    """The name a lesson is published under as a script: a notebook lesson's (nb.ipynb,
+    nb.md) is its percent script, nb.py, beside which its executed nb.ipynb is published."""
+    return name if name.endswith(".py") else name.rsplit(".", 1)[0] + ".py"
+
+
 @dataclass(frozen=True)
 class ParsedPost:
     """A post after parsing: metadata, its document model and all its references."""
@@ -144,26 +162,30 @@ class ParsedPost:
         Its file name, or, where two of the post's lessons share one, its path under lessons/
         with '-' for '/'; should that clash too, lessons keeping their own file name come
         first: beside lessons/p/l.py, lessons/q/l.py wants q-l.py, which lessons/p/q-l.py
-        keeps, so it gets q-l-2.py (see unique_names).
+        keeps, so it gets q-l-2.py (see unique_names). A notebook lesson is published as
+        its script (script_name) and, as every lesson, as an executed notebook.
         """
-        names = [path.rsplit("/", 1)[-1] for path in self.lesson_paths]
+        names = [script_name(path.rsplit("/", 1)[-1]) for path in self.lesson_paths]
         wanted = {
-            path: name if names.count(name) == 1 else path.removeprefix("lessons/").replace("/", "-")
+            path: name if names.count(name) == 1 else script_name(path.removeprefix("lessons/").replace("/", "-"))
             for path, name in zip(self.lesson_paths, names, strict=True)
         }
-        own_name_first = sorted(wanted.items(), key=lambda item: item[1] != item[0].rsplit("/", 1)[-1])
+        own_name_first = sorted(
+            wanted.items(), key=lambda item: item[1] != script_name(item[0].rsplit("/", 1)[-1])
+        )
         unique = unique_names(own_name_first)
         return {path: unique[path] for path in wanted}
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure captured from a lesson, as PNG bytes."""
+    """A figure captured from a lesson: PNG or SVG bytes, as `format` (FIGURE_FORMATS) says."""
 
-    png: bytes
+    data: bytes
     width: int  # CSS pixels
     height: int
     alt: str
+    format: str = "png"  # also the suffix of the file it is published as
 
 
 @dataclass(frozen=True)

@@ -33,18 +33,28 @@ def result_problems(
         for ref in refs:
             first_refs.setdefault(ref.lesson_path, ref)
         for lesson_path, ref in first_refs.items():
-            problems.extend(lesson_problems(ref, lessons[lesson_path], results[lesson_path]))
+            shown: dict[str, LessonRef] = {}  # each cell at the first fence that shows it
+            for cell_ref in post.lesson_refs:
+                if cell_ref.lesson_path == lesson_path and cell_ref.cell_name:
+                    shown.setdefault(cell_ref.cell_name, cell_ref)
+            problems.extend(lesson_problems(ref, lessons[lesson_path], results[lesson_path], shown))
         if not any(p.path == post.source.src_path for p in problems):
             problems.extend(_ref_problems(post, results))
     return problems
 
 
-def lesson_problems(ref: Ref, lesson: Lesson, result: LessonResult) -> list[Problem]:
+def lesson_problems(
+    ref: Ref, lesson: Lesson, result: LessonResult, shown: dict[str, LessonRef] | None = None
+) -> list[Problem]:
     """Crashes, timeouts, unexpected exceptions and expected errors that did not happen,
-    reported at the post's reference to the lesson."""
+    reported at the post's reference to the lesson, or (`shown`) at the fence showing the cell."""
     if result.failure:
         return [Problem(ref.post_path, ref.line, f"lesson {ref.lesson_path} {result.failure}")]
-    return [_cell_problem(lesson, cell, ref) for cell in result.cells if _misbehaved(lesson, cell)]
+    return [
+        _cell_problem(lesson, cell, (shown or {}).get(cell.name, ref))
+        for cell in result.cells
+        if _misbehaved(lesson, cell)
+    ]
 
 
 def unreferenced_lesson_problems(
@@ -91,16 +101,14 @@ def _cell_problem(lesson: Lesson, cell: CellResult, ref: Ref | None) -> Problem:
             detail=f"{where}: error: {error.type_name}: {error.message}\n" + error.traceback,
         )
     source = lesson.cell(cell.name)
-    header = source.header_line if source else 1
+    path, header = source.location(lesson.src_path) if source else (lesson.src_path, 1)
     if ref is None:
-        return Problem(
-            lesson.src_path, header, f"cell {cell.name!r} is tagged raises-exception but did not raise"
-        )
+        return Problem(path, header, f"cell {cell.name!r} is tagged raises-exception but did not raise")
     return Problem(
         ref.post_path,
         ref.line,
         f"cell {cell.name!r} of lesson {name} is tagged raises-exception but did not raise",
-        detail=f"{lesson.src_path}:{header}: error: expected an exception in cell "
+        detail=f"{path}:{header}: error: expected an exception in cell "
         f"{cell.name!r}; remove the tag or make the cell fail",
     )
 

@@ -13,7 +13,7 @@ from ..errors import ContentError
 from ..execute import RunOptions
 from ..text import count
 from .options import out_option, root_argument, root_option, run_options, the_root, use_cache
-from .report import print_warnings, reported, say, summary
+from .report import print_warnings, reported, run_counts, say, summary, waiting
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,6 +32,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 @main.command()
 @root_argument
 @out_option
+@click.option(
+    "--post",
+    "only",
+    metavar="SLUG",
+    help="Build one post quickly: run only its lessons (by slug, posts/SLUG.md or series number).",
+)
 @run_options
 @click.pass_context
 def build(
@@ -39,6 +45,7 @@ def build(
     root_arg: Path | None,
     root: Path | None,
     out: Path | None,
+    only: str | None,
     jobs: int,
     no_cache: bool,
     timeout: float | None,
@@ -47,7 +54,9 @@ def build(
     """Run the lessons and render the posts of ROOT (default: here) into a static site.
 
     Unchanged lessons come from the cache (.lessonpress-cache/). The previous site in --out
-    is replaced in one step, and only when the whole build succeeded.
+    is replaced in one step, and only when the whole build succeeded. With --post, only that
+    post's lessons run; the other posts are rendered from the cache or keep their pages as
+    last built.
     """
     from ..build import build as run_build
     from ..progress import new_progress
@@ -56,20 +65,21 @@ def build(
     out = out if out is not None else root / "site"
     progress = new_progress(quiet)
     started = time.perf_counter()
-
-    def waiting(path: Path) -> None:
-        click.echo(f"waiting for another build of {path} to finish...", err=True)
-
     with reported(ctx, progress):
         options = RunOptions(jobs, use_cache(root, no_cache), timeout)
-        report = run_build(root, out, options, progress, waiting)
+        report = run_build(root, out, options, progress, waiting, only=only)
     print_warnings(report.warnings)
     summary(progress, quiet)
-    ran = len(report.execution.results) - len(report.execution.cached)
+    if report.kept:
+        others = count(len(report.kept), "other post")
+        click.echo(f"kept the pages of {others} as last built: their lessons changed since (build all to update)", err=True)
+    if report.left_out:
+        listed = ", ".join(f"posts/{slug}.md" for slug in report.left_out)
+        click.echo(f"left out {listed}: never built; a build without --post runs their lessons", err=True)
+    seconds = time.perf_counter() - started
     click.echo(
-        f"built {count(report.posts, 'post')} into {out} in {time.perf_counter() - started:.2f} s "
-        f"({count(ran, 'lesson')} run, {len(report.execution.cached)} cached, "
-        f"{count(report.files_changed, 'file')} changed)",
+        f"built {count(report.posts, 'post')} into {out} in {seconds:.2f} s "
+        + run_counts(report.execution, report.files_changed),
         err=True,
     )
 
@@ -206,3 +216,8 @@ def serve(
             serve_until_stopped(server, state, root, out, build_once, lambda: update_search(out), say, first)
         finally:
             pool.close()
+
+from .export import export  # noqa: E402
+main.add_command(export)
+from .importer import import_post  # noqa: E402
+main.add_command(import_post, name="import")

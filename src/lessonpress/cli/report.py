@@ -4,11 +4,13 @@ warnings, the timing table, and exit codes."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Literal
 
 import click
 
 from ..errors import ContentError, LessonpressError, Problem, UsageError, environment_message
+from ..text import count
 from .options import EXIT_CONTENT, EXIT_USAGE
 
 
@@ -86,3 +88,16 @@ def report_problems(exc: ContentError) -> None:
             click.echo(f"::error file={path},line={problem.line}::{message}")
     count = len(exc.problems)
     click.echo(f"{count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
+
+
+def waiting(path: Path) -> None:
+    """Said while another build of the same folder holds its lock."""
+    click.echo(f"waiting for another build of {path} to finish...", err=True)
+
+
+def run_counts(execution: Any, files_changed: int) -> str:
+    """'(2 lessons run, 12 cached, 5 files changed)', for a command's last line."""
+    ran = len(execution.results) - len(execution.cached)
+    return (
+        f"({count(ran, 'lesson')} run, {len(execution.cached)} cached, {count(files_changed, 'file')} changed)"
+    )

@@ -30,15 +30,25 @@ from .job import RunOptions
 
 if TYPE_CHECKING:
     from .pool import Progress, WorkerPool
-    from .stage import Execution, execute, lessons_to_run, timeouts
+    from .stage import Execution, cached_only, execute, lessons_to_run, timeouts
 
-__all__ = ["Execution", "Progress", "RunOptions", "WorkerPool", "execute", "lessons_to_run", "timeouts"]
+__all__ = [
+    "Execution",
+    "Progress",
+    "RunOptions",
+    "WorkerPool",
+    "cached_only",
+    "execute",
+    "lessons_to_run",
+    "timeouts",
+]
 
 # Worker processes import this package too (`python -m lessonpress.execute`), and need none
 # of the build's side: it is imported when the build first asks for one of its names, which
 # keeps it (subprocess, threading, the cache) out of every worker's start.
 _BUILD_SIDE = {
     "Execution": "stage",
+    "cached_only": "stage",
     "execute": "stage",
     "lessons_to_run": "stage",
     "timeouts": "stage",

@@ -1,7 +1,7 @@
 """The execute stage's store: lesson results, cached by content, so unchanged lessons never
 run twice. An entry is trusted only if the lesson's source, the environment (runner,
 Python, torch, matplotlib, NumPy versions) and every file the run read from the lessons
-tree are unchanged."""
+tree are unchanged, and so is the format figures are saved in (site.yaml's figure_format)."""
 
 from __future__ import annotations
 
@@ -23,16 +23,17 @@ class _Entry:
 class LessonCache:
     """One entry per lesson: its last result, valid while its inputs are unchanged."""
 
-    def __init__(self, root: Path, enabled: bool = True) -> None:
+    def __init__(self, root: Path, enabled: bool = True, figure_format: str = "png") -> None:
         self.root = root
+        self.figure_format = figure_format  # a result holds its figures' bytes in this format
         # Read even for --no-cache (for last_seconds), written only when enabled.
         self.entries = Store.open(root).sub("lessons")
         self.enabled = enabled
         self.env_key = environment_key()
 
     def key(self, lesson: Lesson) -> str:
-        """The part of the key known before running: environment and source."""
-        return sha256(f"{self.env_key}\n{lesson.src_path}\n{lesson.source}".encode())
+        """The part of the key known before running: environment, figure format and source."""
+        return sha256(f"{self.env_key}\n{self.figure_format}\n{lesson.src_path}\n{lesson.source}".encode())
 
     def _load(self, lesson_path: str) -> _Entry | None:
         return self.entries.get(_entry_name(lesson_path), _Entry)

@@ -7,6 +7,7 @@ import __future__
 
 import ast
 import io
+import linecache
 import os
 import re
 import sys
@@ -38,7 +39,7 @@ def run_cell(
 ) -> tuple[CellResult, int, bool]:
     """Execute one cell with its output captured; return its result, the `from __future__`
     flags in force after it, and whether the lesson stops here."""
-    figures.start_cell((str(job.lesson_file), cell.line))
+    figures.start_cell((str(code_file(job, cell)), cell.line))
     with CapturedOutput(job.output_limit) as captured:
         value, future_flags, error, stop = _run_code(job, cell, namespace, future_flags)
         display, rich = _value_shown(value if error is None else None, displays)  # may print
@@ -75,7 +76,7 @@ def _run_code(
 ) -> tuple[Any, int, CellError | None, bool]:
     """Run the cell's code: the value it ends on, the future flags, its error, whether to stop."""
     try:
-        value, flags = _execute(cell, job.lesson_file, namespace, flags)
+        value, flags = _execute(cell, code_file(job, cell), namespace, flags)
     except SystemExit as exc:
         return None, flags, (cell_error(exc, job, cell) if failed_exit(exc) else None), True
     except BaseException as exc:  # the lesson's own errors, reported to the author
@@ -113,9 +114,17 @@ def _short_paths(text: str, roots: list[str]) -> str:
     return text
 
 
+def code_file(job: Job, cell: Cell) -> Path:
+    """The name the cell's code is compiled under: the lesson file, or for a notebook cell
+    without lines of its own in it, `nb.ipynb#cell` beside it (see Cell.file)."""
+    return job.lesson_file.parent / cell.file if cell.file else job.lesson_file
+
+
 def _execute(cell: Cell, path: Path, namespace: dict[str, Any], flags: int) -> tuple[Any, int]:
     """Compile the cell under the lesson's real path and line numbers; the value of its final
     expression (None without one)."""
+    if cell.file:  # no file holds these lines: tracebacks read them from linecache, as in IPython
+        linecache.cache[str(path)] = (len(cell.source), None, cell.source.splitlines(True), str(path))
     padded = "\n" * (cell.line - 1) + cell.source
     tree = ast.parse(padded, filename=str(path), feature_version=None)
     last = None

@@ -64,7 +64,7 @@ def run_job(job: Job, preloaded: frozenset[str] = frozenset()) -> None:
 
 def _run_cells(job: Job, namespace: dict[str, Any]) -> list[CellResult]:
     """Run the cells in order until one stops the lesson, then the atexit handlers it registered."""
-    figures = FigureCapture(job.lessons_prefix)
+    figures = FigureCapture(job.lessons_prefix, job.figure_format)
     at_exit = _lesson_exit_handlers(job.lessons_prefix)
     owner, future_flags, displays = os.getpid(), 0, Displays()
     cells: list[CellResult] = []

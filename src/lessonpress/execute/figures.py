@@ -16,7 +16,7 @@ Location = tuple[str, int]  # a file and line of the lesson's code
 # Set on a figure once it is captured, and cleared by any change to it. Matplotlib's own
 # `stale` flag will not do: a lesson's savefig() draws the figure and clears it.
 _SHOWN = "_lessonpress_shown"
-_LAST_PNG = "_lessonpress_png"
+_LAST_SHOT = "_lessonpress_last_shot"  # the bytes of its last snapshot
 _MADE_AT = "_lessonpress_made_at"
 
 
@@ -29,9 +29,10 @@ class FigureCapture:
     figure, never at lessonpress's own code.
     """
 
-    def __init__(self, lessons_dir: str) -> None:
+    def __init__(self, lessons_dir: str, figure_format: str = "png") -> None:
         self.taken: list[Figure] = []
         self.lessons_dir = lessons_dir
+        self.figure_format = figure_format  # png or svg (site.yaml's figure_format)
         self.failed_at: Location | None = None  # where the figure that failed to draw was made
         after_import("matplotlib.pyplot", self._patch_pyplot)  # a lesson without plots never imports it
 
@@ -77,7 +78,7 @@ class FigureCapture:
             return
         made_at = getattr(figure, _MADE_AT, None)
         try:
-            shot = _snapshot(figure, at or made_at or self.cell_at)
+            shot = _snapshot(figure, at or made_at or self.cell_at, self.figure_format)
         except Exception as exc:
             import matplotlib.pyplot as plt
 
@@ -87,9 +88,9 @@ class FigureCapture:
             raise
         # Changed since its last capture, or perhaps only redrawn (a savefig() redraws
         # and marks it changed): a snapshot equal to the last one is not a new image.
-        if shot.png != getattr(figure, _LAST_PNG, None):
+        if shot.data != getattr(figure, _LAST_SHOT, None):
             self.taken.append(shot)
-        setattr(figure, _LAST_PNG, shot.png)
+        setattr(figure, _LAST_SHOT, shot.data)
 
 
 def _lesson_line(lessons_dir: str) -> Location | None:
@@ -102,8 +103,8 @@ def _lesson_line(lessons_dir: str) -> Location | None:
     return None
 
 
-def _snapshot(figure: Any, at: Location) -> Figure:
-    """Render a figure to PNG at twice its CSS size, with no time-dependent metadata."""
+def _snapshot(figure: Any, at: Location, figure_format: str) -> Figure:
+    """Render a figure as PNG or SVG (`figure_format`), the same bytes on every run."""
     import warnings
 
     buffer = io.BytesIO()
@@ -111,14 +112,28 @@ def _snapshot(figure: Any, at: Location) -> Figure:
     try:
         with warnings.catch_warnings(record=True) as caught:  # type: ignore[assignment]
             warnings.simplefilter("always")  # each goes through the lesson's own filters below
-            figure.savefig(buffer, format="png", dpi=figure.dpi * 2, metadata={"Software": None})
+            _save(figure, buffer, figure_format)
     finally:
         _warn_at(caught, at)
     figure.stale = False
     _watch_changes(figure)
     setattr(figure, _SHOWN, True)
     width, height = figure.get_size_inches() * figure.dpi
-    return Figure(buffer.getvalue(), round(width), round(height), _alt_text(figure))
+    return Figure(buffer.getvalue(), round(width), round(height), _alt_text(figure), figure_format)
+
+
+def _save(figure: Any, buffer: io.BytesIO, figure_format: str) -> None:
+    """PNG at twice the figure's CSS size; SVG scales, and its raster parts (imshow) get that
+    resolution too. Neither holds time-dependent metadata."""
+    if figure_format != "svg":
+        figure.savefig(buffer, format="png", dpi=figure.dpi * 2, metadata={"Software": None})
+        return
+    import matplotlib
+
+    # The same bytes on every run, drawn without the fonts of the reader's machine: ids hashed
+    # with a fixed salt instead of a random one, text as paths, and no Date in the metadata.
+    with matplotlib.rc_context({"svg.hashsalt": "lessonpress", "svg.fonttype": "path"}):
+        figure.savefig(buffer, format="svg", dpi=figure.dpi * 2, metadata={"Date": None})
 
 
 def _warn_at(caught: list[Any], at: Location) -> None:

@@ -30,6 +30,11 @@ class RunOptions:
     use_cache: bool = True
     timeout: float | None = None  # overrides site.yaml for every lesson
     output_limit: int = DEFAULT_OUTPUT_LIMIT
+    figure_format: str = "png"  # site.yaml's: how figures are captured (png or svg)
+
+    def with_figure_format(self, figure_format: str) -> RunOptions:
+        """These options, with figures captured as `figure_format` (site.yaml's, for the build)."""
+        return dataclasses.replace(self, figure_format=figure_format)
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Job:
     timeout: float  # seconds
     threads: int  # torch's threads for this lesson
     output_limit: int  # bytes of a cell's output that the page shows
+    figure_format: str = "png"  # png or svg: how the lesson's figures are saved
 
     @property
     def lesson_file(self) -> Path:
@@ -88,6 +94,7 @@ class Job:
                 "timeout": self.timeout,
                 "threads": self.threads,
                 "output_limit": self.output_limit,
+                "figure_format": self.figure_format,
             }
         )
 
@@ -103,6 +110,7 @@ class Job:
             timeout=float(fields["timeout"]),
             threads=int(fields["threads"]),
             output_limit=int(fields["output_limit"]),
+            figure_format=str(fields["figure_format"]),
         )
 
 
@@ -113,7 +121,10 @@ def new_job(
     timeout = options.timeout or timeouts.get(lesson.src_path) or timeouts.get("*", DEFAULT_TIMEOUT)
     # unique per run: a pool's scratch folder outlives builds, and no stale file may be read
     name = f"{os.urandom(6).hex()}-{lesson.src_path.replace('/', '__')}.pickle"
-    return Job(root.resolve(), lesson.src_path, lesson.cells, scratch / name, timeout, threads, options.output_limit)
+    return Job(
+        root.resolve(), lesson.src_path, lesson.cells, scratch / name, timeout, threads, options.output_limit,
+        options.figure_format,
+    )
 
 
 @dataclass(frozen=True)

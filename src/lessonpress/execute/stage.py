@@ -38,7 +38,7 @@ def execute(
     warm workers; without one, workers are started for this call and stopped at its end.
     """
     progress = progress or Quiet()
-    cache = LessonCache(root, options.use_cache)
+    cache = LessonCache(root, options.use_cache, options.figure_format)
     results, digests, misses = _cached(cache, lessons)
     progress.planned(len(lessons), len(results))
     for lesson in lessons:
@@ -57,6 +57,14 @@ def execute(
         # through them (pygments.formatters then failed with an ImportError).
         meanwhile.join()
     return Execution(results, cached, digests)
+
+
+def cached_only(root: Path, lessons: list[Lesson], options: RunOptions) -> Execution:
+    """The results the cache holds for `lessons`, running none (`build --post` takes the
+    other posts' results so); a lesson without one is missing from `results`."""
+    cache = LessonCache(root, options.use_cache, options.figure_format)
+    results, digests, _ = _cached(cache, lessons)
+    return Execution(results, frozenset(results), digests)
 
 
 def _cached(

@@ -27,9 +27,11 @@ def cell_error(exc: BaseException, job: Job, cell: Cell) -> CellError:
         part.stack = _lesson_stack(part.stack, job.lessons_prefix, folder)
         if getattr(part, "filename", None):
             part.filename = os.path.relpath(os.path.abspath(part.filename), folder)
-    own = [f for f in te.stack if f.filename == path.name]
+    own = [f for f in te.stack if f.filename == path.name or f.filename.startswith(path.name + "#")]
+    cell_part = f"#{cell.name}" if cell.file else ""  # a notebook cell without lines in the file
     if own:
         line = own[-1].lineno or line
+        cell_part = own[-1].filename[len(path.name) :]
     elif isinstance(exc, SyntaxError) and exc.lineno:
         line = exc.lineno
     text = "".join(te.format())
@@ -39,13 +41,13 @@ def cell_error(exc: BaseException, job: Job, cell: Cell) -> CellError:
     message = only.split(": ", 1)[1] if ": " in only.split("\n")[0] else only  # drop "ValueError: "
     message = " ".join(line.strip() for line in message.splitlines() if line.strip())
     rel = Path(os.path.relpath(path.resolve(), job.root.resolve())).as_posix()
-    return CellError(type(exc).__name__, message, text, rel, line)
+    return CellError(type(exc).__name__, message, text, rel + cell_part, line)
 
 
 def figure_error(exc: BaseException, job: Job, cell: Cell, made_at: Location | None) -> CellError:
     """A figure failed to draw when its cell ended: at the line that made it, if the lesson's."""
     error = cell_error(exc, job, cell)
-    if made_at is not None and os.path.realpath(made_at[0]) == os.path.realpath(job.lesson_file):
+    if made_at is not None and os.path.realpath(made_at[0].split("#")[0]) == os.path.realpath(job.lesson_file):
         return dataclasses.replace(error, line=made_at[1])
     return error
 

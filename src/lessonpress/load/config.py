@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from ..errors import ContentError, Problem
 from ..document import SOLUTIONS_CHOICES
-from ..model import MAX_TIMEOUT, ModuleOutline, SiteConfig
+from ..model import FIGURE_FORMATS, MAX_TIMEOUT, ModuleOutline, SiteConfig
 from .files import read_text
 from .yaml import YamlError, YamlMemo, is_text, key_line, load_yaml, value_kind
 
@@ -26,6 +26,7 @@ _KNOWN_KEYS = {
     "timeout",
     "lessons",
     "solutions",
+    "figure_format",
 }
 T = TypeVar("T")
 
@@ -60,6 +61,7 @@ def load_config(root: Path, yaml_memo: YamlMemo | None = None, lessons: set[str]
         timeout=setting(SiteConfig.timeout, lambda: _number(data, "timeout", SiteConfig.timeout, text)),
         lesson_timeouts=setting((), lambda: _lesson_timeouts(_given(data, "lessons", {}), text)),
         solutions=setting(SiteConfig.solutions, lambda: _solutions(data, text)),
+        figure_format=setting(SiteConfig.figure_format, lambda: _choice(data, "figure_format", FIGURE_FORMATS, text)),
     )
     if lessons is not None and not problems:  # a typo'd lesson matters once the settings are sound
         problems += _unknown_lessons(_given(data, "lessons", {}), lessons, text)
@@ -156,6 +158,19 @@ def _solutions(data: dict[str, Any], text: str) -> str:
         CONFIG_NAME,
         key_line(text, "solutions"),
         f"'solutions' must be one of {', '.join(SOLUTIONS_CHOICES)}, got {shown}",
+    )
+
+
+def _choice(data: dict[str, Any], key: str, choices: tuple[str, ...], text: str) -> str:
+    """A setting that is one of `choices` (the first is the default), as text."""
+    value = data.get(key)
+    if value is None:
+        return choices[0]
+    if is_text(value) and str(value).strip() in choices:
+        return str(value).strip()
+    shown = repr(str(value).strip()) if is_text(value) else value_kind(value)
+    raise ContentError.at(
+        CONFIG_NAME, key_line(text, key), f"{key!r} must be one of {', '.join(choices)}, got {shown}"
     )
 
 

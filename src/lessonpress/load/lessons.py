@@ -1,4 +1,4 @@
-"""Lesson scripts: Jupytext percent-format files split into named cells."""
+"""Lessons: Jupytext percent-format scripts split into named cells (notebooks: notebooks.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,34 @@ from pathlib import Path
 from ..errors import ContentError, Problem
 from ..model import Cell, Lesson
 from .files import folder_problem, read_text
+from .notebooks import TEXT_SUFFIXES, is_notebook, notebook_lesson
 
 _CELL_HEADER = re.compile(r"^# ?%%(?!%)(.*)$")
 _CELL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_NOT_CODE = re.compile(r"\[(markdown|md|raw)\]")
 SETUP_CELL = "setup"
 
 
 def lesson_files(root: Path) -> list[Path]:
-    """Every lesson script under lessons/ (not in __pycache__ or a hidden folder)."""
-    return [
-        path
-        for path in sorted((root / "lessons").rglob("*.py"))
-        if "__pycache__" not in path.parts
-        and not any(p.startswith(".") for p in path.relative_to(root).parts)
-    ]
+    """Every lesson under lessons/ (not in __pycache__ or a hidden folder): each .py script and
+    each notebook (.ipynb, or a Markdown notebook with a Jupytext or kernel header)."""
+    found = []
+    for path in sorted((root / "lessons").rglob("*")):
+        parts = path.relative_to(root).parts
+        if "__pycache__" in parts or any(p.startswith(".") for p in parts):
+            continue
+        if path.suffix in (".py", ".ipynb") or (path.suffix in TEXT_SUFFIXES and _has_header(path)):
+            found.append(path)
+    return found
+
+
+def _has_header(path: Path) -> bool:
+    """Whether a Markdown file under lessons/ is a notebook (else it is a data file)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            return is_notebook(path, file.read(4096))
+    except OSError:  # a folder or an unreadable file: not a lesson either way
+        return False
 
 
 def load_lessons(root: Path, files: list[Path]) -> tuple[dict[str, Lesson], list[Problem]]:
@@ -31,12 +45,14 @@ def load_lessons(root: Path, files: list[Path]) -> tuple[dict[str, Lesson], list
     problems: list[Problem] = []
     for path in files:
         src_path = path.relative_to(root).as_posix()
-        folder = folder_problem(path, src_path, "lesson", "a Python script")
+        folder = folder_problem(path, src_path, "lesson", "a Python script or a notebook")
         if folder is not None:
             problems.append(folder)
             continue
         try:
-            lessons[src_path] = split_cells(src_path, read_text(path, src_path))
+            text = read_text(path, src_path)
+            notebook = is_notebook(path, text[:4096])
+            lessons[src_path] = notebook_lesson(src_path, text) if notebook else split_cells(src_path, text)
         except ContentError as exc:
             problems.extend(exc.problems)
     return lessons, problems
@@ -57,6 +73,8 @@ def split_cells(src_path: str, source: str) -> Lesson:
             name, meta = parse_cell_header(header, default=f"cell{index + 1}")
         except ValueError as exc:
             problems.append(Problem(src_path, start + 1, str(exc)))
+            continue
+        if _NOT_CODE.search(header):  # a Markdown or raw cell is text, not run
             continue
         if any(c.name == name for c in cells):
             problems.append(
@@ -80,7 +98,7 @@ def split_cells(src_path: str, source: str) -> Lesson:
 def parse_cell_header(header: str, default: str) -> tuple[str, dict]:
     """Parse the text after `# %%`: an optional title, cell type and key=value metadata."""
     text = header.strip()
-    text = re.sub(r"\[(markdown|md|raw)\]", "", text).strip()
+    text = _NOT_CODE.sub("", text).strip()
     if "=" in text:
         title, meta = _jupytext_metadata(text)
     else:

@@ -47,12 +47,13 @@ def resolve_lesson_path(post: PostSource, target: str, line: int, lessons: dict[
 
 
 def _known_lesson(post: PostSource, target: str, joined: str, line: int, lessons: dict[str, Lesson]) -> str:
-    """`joined` (lessons/...), if it is a Python lesson that exists."""
-    if not target.endswith(".py"):
+    """`joined` (lessons/...), if it is a lesson (a script or a notebook) that exists."""
+    if joined not in lessons and not target.endswith((".py", ".ipynb")):
         raise ContentError.at(
             post.src_path,
             line,
-            f"lesson file {target!r} is not a Python lesson: a lesson is a .py file in lessons/{post.slug}/",
+            f"lesson file {target!r} is not a lesson: a lesson is a .py script or a notebook (.ipynb, "
+            f"or a MyST/Jupytext Markdown notebook with a jupytext or kernelspec header) in lessons/{post.slug}/",
         )
     if joined not in lessons:
         known = sorted(p.rsplit("/", 1)[-1] for p in lessons if p.startswith(f"lessons/{post.slug}/"))

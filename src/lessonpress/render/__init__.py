@@ -53,11 +53,13 @@ def render_site(
     results: dict[str, LessonResult],
     cache: PageCache | None = None,
     digests: dict[str, str] | None = None,
+    listed_only: frozenset[str] = frozenset(),
 ) -> list[OutputFile]:
     """Render every page, reusing a page whose inputs are all unchanged since the last build.
 
     `digests` stand for the results in the pages' keys (the execution's; any missing one
-    is computed).
+    is computed). The posts whose slugs are in `listed_only` are listed (index, feed,
+    previous and next) but their pages are not rendered (`build --post` keeps them).
     """
     cache = cache or PageCache(None)
     site = site_info(project.config)
@@ -66,7 +68,7 @@ def render_site(
     renderer = _LazyRenderer(project.template_dirs, cache)
     files: list[OutputFile] = []
     problems: list[Problem] = []
-    for inputs in page_inputs(ordered, results, project.lessons, digests or {}, site, templates):
+    for inputs in page_inputs(ordered, results, project.lessons, digests or {}, site, templates, listed_only):
         name = f"post-{inputs.post.source.slug}"
         try:
             inputs = replace(inputs, media=read_media(project.root, inputs.post))

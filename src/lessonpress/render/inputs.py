@@ -124,11 +124,15 @@ def page_inputs(
     digests: dict[str, str],
     site: SiteInfo,
     templates: Templates,
+    skip: frozenset[str] = frozenset(),
 ) -> list[PageInputs]:
-    """The inputs of every post's page (`ordered` by series_key, for previous and next)."""
+    """The inputs of every post's page (`ordered` by series_key, for previous and next), but
+    those of the posts whose slugs are in `skip` (they count as neighbours and targets)."""
     pages = []
     labels = site_labels(ordered)
     for index, post in enumerate(ordered):
+        if post.source.slug in skip:
+            continue
         runs = tuple(
             Run(lessons[p], digests.get(p) or digest(results[p]), results[p]) for p in post.lesson_paths
         )

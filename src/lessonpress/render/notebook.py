@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..memos import PageCache
-from ..model import CellResult, LessonResult, OutputFile, ParsedPost
+from ..model import CellResult, Figure, LessonResult, OutputFile, ParsedPost
 from ..store import digest
 from .inputs import Run, input_key
 
@@ -62,7 +62,7 @@ def _outputs(cell: CellResult, count: int) -> list[Any]:
     if cell.output:
         outputs.append(new_output("stream", name="stdout", text=cell.output))
     for figure in cell.figures:
-        data = {"image/png": base64.b64encode(figure.png).decode("ascii"), "text/plain": figure.alt or "<Figure>"}
+        data = {**_figure_data(figure), "text/plain": figure.alt or "<Figure>"}
         outputs.append(new_output("display_data", data=data, metadata={}))
     for shown in cell.displays:
         outputs.append(new_output("display_data", data={shown.mime: shown.data, "text/plain": shown.text}, metadata={}))
@@ -72,3 +72,10 @@ def _outputs(cell: CellResult, count: int) -> list[Any]:
         traceback = cell.error.traceback.splitlines() or [f"{cell.error.type_name}: {cell.error.message}"]
         outputs.append(new_output("error", ename=cell.error.type_name, evalue=cell.error.message, traceback=traceback))
     return outputs
+
+
+def _figure_data(figure: Figure) -> dict[str, str]:
+    """A figure as a notebook holds it: SVG as its text (nbformat's image/svg+xml), PNG in base64."""
+    if figure.format == "svg":
+        return {"image/svg+xml": figure.data.decode("utf-8")}
+    return {"image/png": base64.b64encode(figure.data).decode("ascii")}

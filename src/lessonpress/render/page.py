@@ -55,9 +55,8 @@ def render_post(
         )
         body = body_html(post.document, ids, drawing)
     figures = page_figures(post, results, names)
-    page = _page(
-        inputs, env, dest, body, table_of_contents(post.document, ids, results), next(iter(figures), None)
-    )
+    preview = next((name for name in figures if not name.endswith(".svg")), None)  # link previews show no SVG
+    page = _page(inputs, env, dest, body, table_of_contents(post.document, ids, results), preview)
     figures.update({media.path: media.data for media in inputs.media})
     return [page, *(OutputFile(f"posts/{post.source.slug}/{name}", data) for name, data in figures.items())]
 
@@ -108,8 +107,8 @@ def figure_names(
 ) -> dict[FigureKey, str]:
     """The file name of every figure the post's lesson cells draw, no two alike.
 
-    '<script stem>-<cell>-<number>.png' unless an earlier figure of the post has that name
-    (l.py#a-b and l-a.py#b both want l-a-b-1.png).
+    '<script stem>-<cell>-<number>.png' (or .svg, as the figure was saved) unless an earlier
+    figure of the post has that name (l.py#a-b and l-a.py#b both want l-a-b-1.png).
     """
     wanted: list[tuple[FigureKey, str]] = []
     for ref in post.lesson_refs:
@@ -118,8 +117,9 @@ def figure_names(
             continue
         stem = downloads[ref.lesson_path].removesuffix(".py")
         for cell in shown_cells(ref, result):
-            for number in range(1, len(cell.figures) + 1):
-                wanted.append(((ref.lesson_path, cell.name, number), f"{stem}-{cell.name}-{number}.png"))
+            for number, figure in enumerate(cell.figures, start=1):
+                name = f"{stem}-{cell.name}-{number}.{figure.format}"
+                wanted.append(((ref.lesson_path, cell.name, number), name))
     return unique_names(wanted)
 
 
@@ -132,7 +132,7 @@ def page_figures(
     for ref in post.lesson_refs:
         for cell in shown_cells(ref, results[ref.lesson_path]):
             for number, figure in enumerate(cell.figures, start=1):
-                figures[names[(ref.lesson_path, cell.name, number)]] = figure.png
+                figures[names[(ref.lesson_path, cell.name, number)]] = figure.data
     return figures
 
 
