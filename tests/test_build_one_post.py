@@ -65,3 +65,17 @@ def test_a_wrong_or_draft_post_is_a_usage_error_that_changes_nothing(tmp_path: P
     code, err = _build(root, "--post", "d")
     assert code == 2 and "posts/d.md is a draft" in err
     assert tree(root / "site") == before
+
+
+def test_a_post_may_be_named_by_its_series_number(tmp_path: Path) -> None:
+    outline = "title: T\nmodules:\n  - title: M\n    goal: G\n    posts: [A, B]\n"
+    files: dict[str, str | bytes] = {"site.yaml": outline}
+    for slug, number in (("a", "1.1"), ("b", "1.2")):
+        files[f"posts/{slug}.md"] = post(slug.upper(), series=number, body="```{lesson} l.py\n```\n")
+        files[f"lessons/{slug}/l.py"] = f'print("{slug} ran")\n'
+    root = write_project(tmp_path / "w", files)
+    code, err = _build(root, "--post", "1.2")
+    assert code == 0, err
+    assert "b ran" in _page(root, "b") and not (root / "site/posts/a").exists()
+    code, err = _build(root, "--post", "1.3")
+    assert code == 2 and "--post 1.3: there is no published post" in err

@@ -271,11 +271,12 @@ def _hugo_site(folder: Path, content: Path) -> Path:
     return folder
 
 
-def test_hugo_builds_the_hugo_export(exported: Exported, tmp_path: Path) -> None:
+def _hugo_build(content: Path, tmp_path: Path) -> None:
+    """Build a minimal Hugo site around an export's content/ into tmp_path/public (or skip)."""
     hugo = shutil.which("hugo")
     if hugo is None:
         pytest.skip("hugo is not installed: scripts/install-browser.sh installs it (apt-get install hugo)")
-    site = _hugo_site(tmp_path / "hugo-site", exported.hugo / "content")
+    site = _hugo_site(tmp_path / "hugo-site", content)
     result = subprocess.run(
         [hugo, "--source", str(site), "--destination", str(tmp_path / "public")],
         capture_output=True,
@@ -283,6 +284,10 @@ def test_hugo_builds_the_hugo_export(exported: Exported, tmp_path: Path) -> None
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hugo_builds_the_hugo_export(exported: Exported, tmp_path: Path) -> None:
+    _hugo_build(exported.hugo / "content", tmp_path)
     public = tmp_path / "public" / "posts"
     html = (public / "fitting/index.html").read_text(encoding="utf-8")
     assert "<h1>Fitting a line</h1>" in html and '<h2 id="intro">Introduction</h2>' in html
@@ -333,3 +338,150 @@ def test_a_content_error_writes_nothing(project) -> None:  # type: ignore[no-unt
     assert result.returncode == 1
     assert re.search(r"posts/a\.md:\d+: error: ", result.stderr), result.stderr
     assert not (root / "export-hugo").exists()
+    assert "1 error; the export was not changed" in result.stderr
+
+
+# What a reviewer tried next: links an author wrote to other posts, reference links, values
+# that look like Markdown, admonitions where GitHub draws no alert, dropdown titles, headings
+# whose id GitHub would make differently, TOML's times, and folders an export must not replace.
+EDGE_LESSON = '''\
+# %% values
+odd = "R&amp;D ~~not struck~~"
+bullet = "- not an item"
+print("ok")
+'''
+
+EDGE = r"""---
+title: "Edges"
+date: 2026-01-02
+---
+
+See [the other post](../other/#its-section), [the index](../../), a [reference link][ref]
+and the [collapsed one][].
+
+[ref]: https://example.org/ref "A title"
+[collapsed one]: ../other/
+
+A value {value}`edge.py:odd`, and one that starts a line:
+{value}`edge.py:bullet` (still the same paragraph).
+
+## The rate $\eta$ and its *limit*
+
+::::{solution}
+:::{note}
+A note in a solution.
+:::
+::::
+
+- An item holding a tip:
+
+  :::{tip}
+  A tip in a list.
+  :::
+
+:::{note} A *careful* look at {value}`edge.py:odd`
+:class: dropdown
+Hidden.
+:::
+"""
+
+OTHER = """+++
+title = "Other"
+date = 2026-01-03
+reminder = 07:30:00
++++
+
+## Its section
+
+Back to {doc}`edge`.
+"""
+
+
+@pytest.fixture(scope="module")
+def edges(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    root = write_project(
+        tmp_path_factory.mktemp("edges") / "project",
+        {
+            "site.yaml": "title: Edges\nbase_url: /\n",
+            "lessons/edge/edge.py": EDGE_LESSON,
+            "posts/edge.md": EDGE,
+            "posts/other.md": OTHER,
+        },
+    )
+    for flavour in ("gfm", "hugo"):
+        result = cli("export", str(root), "--format", flavour, "--quiet")
+        assert result.returncode == 0, result.stderr
+    return Exported(root, root / "export-gfm", root / "export-hugo")
+
+
+def test_links_to_other_posts_and_reference_links_lead_to_the_export(edges: Exported) -> None:
+    text = (edges.gfm / "edge/README.md").read_text(encoding="utf-8")
+    assert "[the other post](../other/README.md#its-section), [the index](../README.md)" in text
+    assert text.endswith(  # markdown-it's tokens drop definitions: written back, at the end
+        '[ref]: https://example.org/ref "A title"\n[collapsed one]: ../other/README.md\n'
+    )
+    html = _rendered(text)
+    assert '<a href="https://example.org/ref" title="A title">reference link</a>' in html
+    assert '<a href="../other/README.md">collapsed one</a>' in html
+    hugo = (edges.hugo / "content/posts/edge/index.md").read_text(encoding="utf-8")
+    assert '[the other post]({{< relref "/posts/other#its-section" >}})' in hugo
+    assert '[collapsed one]: <{{< relref "/posts/other" >}}>' in hugo
+
+
+def test_values_that_look_like_markdown_stay_text(edges: Exported) -> None:
+    text = (edges.gfm / "edge/README.md").read_text(encoding="utf-8")
+    assert r"A value R\&amp;D \~\~not struck\~\~, and one that starts a line:" + "\n" + r"\- not an item" in text
+    html = _rendered(text)
+    assert "A value R&amp;amp;D ~~not struck~~, and one that starts a line:\n- not an item (still" in html
+    assert "<s>" not in html and "<del>" not in html
+
+
+def test_admonitions_github_draws_no_alert_for_are_quotes(edges: Exported) -> None:
+    text = (edges.gfm / "edge/README.md").read_text(encoding="utf-8")
+    assert "> **Solution**\n>\n> > **Note**\n> >\n> > A note in a solution." in text
+    assert "- An item holding a tip:\n\n  > **Tip**\n  >\n  > A tip in a list." in text
+    assert "[!NOTE]" not in text and "[!TIP]" not in text
+    # A <details> is HTML, in which neither GitHub nor Hugo reads Markdown: its title is HTML.
+    assert "<summary>A <em>careful</em> look at R&amp;amp;D ~~not struck~~</summary>" in text
+
+
+def test_headings_keep_the_ids_the_site_gives_them(edges: Exported) -> None:
+    text = (edges.gfm / "edge/README.md").read_text(encoding="utf-8")
+    assert '<a id="the-rate--and-its-limit"></a>\n\n## The rate $\\eta$ and its *limit*' in text
+    assert "<a id=" not in (edges.gfm / "other/README.md").read_text(encoding="utf-8")  # GitHub's is the same
+    hugo = (edges.hugo / "content/posts/other/index.md").read_text(encoding="utf-8")
+    assert "## Its section {#its-section}" in hugo
+
+
+def test_toml_front_matter_becomes_yaml_for_github(edges: Exported) -> None:
+    text = (edges.gfm / "other/README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: Other\ndate: 2026-01-03\nreminder: 07:30:00\n---\n")
+
+
+def test_hugo_builds_links_the_author_wrote(edges: Exported, tmp_path: Path) -> None:
+    _hugo_build(edges.hugo / "content", tmp_path)
+    html = (tmp_path / "public/posts/edge/index.html").read_text(encoding="utf-8")
+    assert '<a href="/posts/other/#its-section">the other post</a>' in html
+    assert '<a href="/posts/other/">collapsed one</a>' in html
+    assert '<h2 id="the-rate--and-its-limit">The rate $\\eta$ and its <em>limit</em></h2>' in html
+    other = (tmp_path / "public/posts/other/index.html").read_text(encoding="utf-8")
+    assert '<h2 id="its-section">Its section</h2>' in other
+
+
+def test_an_export_replaces_no_site_and_no_export_of_the_other_format(edges: Exported) -> None:
+    root = edges.root
+    again = cli("export", str(root), "--format", "gfm", "--quiet")
+    assert again.returncode == 0 and "0 files changed" in again.stderr  # idempotent
+    before = tree(edges.gfm)
+    result = cli("export", str(root), "--format", "hugo", "--out", str(edges.gfm))
+    assert result.returncode == 2 and "holds a gfm export" in result.stderr, result.stderr
+    assert tree(edges.gfm) == before
+    site = root.parent / "site"
+    assert cli("build", str(root), "--out", str(site), "--quiet").returncode == 0
+    built = tree(site)
+    result = cli("export", str(root), "--format", "gfm", "--out", str(site))
+    assert result.returncode == 2 and "lessonpress build" in result.stderr, result.stderr
+    assert tree(site) == built
+    result = cli("build", str(root), "--out", str(edges.gfm))  # nor does a site replace an export
+    assert result.returncode == 2 and "holds a Markdown export" in result.stderr, result.stderr
+    assert tree(edges.gfm) == before

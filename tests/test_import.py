@@ -297,3 +297,208 @@ def test_posts_by_other_people_check_reports_each_failing_block_at_its_post_line
     assert f"posts/jupyter.md:{ipython}: error: lesson jupyter.py raised ModuleNotFoundError in cell 'block1'" in checked.stderr
     for runs in ("genesis.py", "hiding.py", "test_markdown_post.py"):  # their code runs here
         assert f"lesson {runs} raised" not in checked.stderr
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_the_summary_gives_every_block_its_line_in_the_new_post(name: str, tmp_path: Path) -> None:
+    plan = plan_import(POSTS / name, _root(tmp_path))
+    source = (POSTS / name).read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    post = plan.targets[-1].text.split("\n")
+    for block, line in zip(plan.blocks, plan.post_lines, strict=True):
+        if block.action == KEEP and not block.label.startswith("{%"):  # kept byte for byte, where the summary says
+            assert line and post[line - 1] == source[block.start], (block, line)
+        elif block.action in (RUN, RAISES):
+            assert post[line - 1].lstrip(" >").startswith("```{lesson}"), (block, line)
+        else:
+            assert line == 0 or block.action == HIDDEN
+
+
+def test_quarto_chunks_run_without_their_option_lines(tmp_path: Path) -> None:
+    chunk = "---\nformat: html\n---\n\n```{python}\n#| label: test\n#| tags: [parameters]\ndatapath = None\n```"
+    plan = plan_import(_source(tmp_path, "params.qmd", chunk), _root(tmp_path))
+    assert [b.cell for b in plan.blocks if b.runs] == ["block1"]
+    assert plan.blocks[0].code == "datapath = None\n" and plan.blocks[0].label == "```{python}"
+    text = (
+        "---\ntitle: Q\n---\n\n```{python}\n#| echo: false\nprint(1)\n```\n\n```{python}\n#| eval: false\n"
+        "import nothing\n```\n\n```{python}\n#| include: false\nsecret = 2\n```\n\n```{python echo=FALSE}\n"
+        "print(secret)\n```\n\n```{r}\nx <- 1\n```\n\n```{code-block} python\nshown_only = 1\n```\n"
+    )
+    plan = plan_import(_source(tmp_path, "q.qmd", text), _root(tmp_path))
+    got = [(b.line, b.action, b.show) for b in plan.blocks]
+    assert got == [(5, RUN, "output"), (10, KEEP, ""), (15, HIDDEN, ""), (20, RUN, "output"), (24, KEEP, ""), (28, KEEP, "")]
+    assert "#|" not in plan.targets[0].text
+    reasons = [b.reason for b in plan.blocks]
+    assert "marked not to run" in reasons[1] and "r, not Python" in reasons[4] and "{code-block}" in reasons[5]
+
+
+LIQUID = """\
+---
+layout: post
+title: Liquid
+---
+Squares:
+{% highlight python linenos %}
+squares = [n * n for n in range(4)]
+print(squares)
+{% endhighlight %}
+
+{% highlight bash %}
+pip install numpy
+{% endhighlight %}
+"""
+
+
+def test_jekyll_highlight_tags_become_cells_and_fences(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    plan = plan_import(_source(tmp_path, "2015-03-01-liquid.md", LIQUID), root)
+    assert [(b.line, b.action, b.label) for b in plan.blocks] == [
+        (6, RUN, "{% highlight python linenos %}"), (11, KEEP, "{% highlight bash %}")]
+    post = plan.targets[-1].text
+    assert "```{lesson} liquid.py#block1\n```\n" in post and "```bash\npip install numpy\n```\n" in post
+    assert "highlight" not in post and any("Jekyll {% highlight %} tags on lines 6, 11" in n for n in plan.notes)
+    result = cli("import", "--root", str(root), str(_source(tmp_path, "2015-03-01-liquid.md", LIQUID)))
+    assert result.returncode == 0 and "line 6: {% highlight python linenos %}: runs as cell block1" in result.stdout
+    built = cli("build", str(root), "--no-cache", "--quiet")
+    assert built.returncode == 0, built.stderr
+    assert "[0, 1, 4, 9]" in (root / "site" / "posts" / "liquid" / "index.html").read_text()
+
+
+def test_a_bom_crlf_and_tabs_post_keeps_its_front_matter(tmp_path: Path) -> None:
+    text = "\ufeff---\r\ntitle: BOM post\r\n---\r\n\r\n## Tabs\r\n\r\n```python\r\nfor i in range(2):\r\n\tprint(i)\r\n```\r\n"
+    source = tmp_path / "bom.md"
+    source.write_bytes(text.encode("utf-8"))
+    plan = plan_import(source, _root(tmp_path))
+    lesson, post = (t.text for t in plan.targets)
+    assert post.startswith("---\ntitle: BOM post\n---\n") and "\r" not in post + lesson
+    assert "\tprint(i)\n" in lesson and plan.post_lines == (7,) and plan.blocks[0].cell == "tabs"
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "line"),
+    [
+        (b"\xff\xfe\x00b", "byte 0xff at column 1", 1),
+        (b"# Caf\n\n```python\nx = 1\n```\ncaf\xe9\n", "byte 0xe9 at column 4", 6),
+        (b"# Title\n\nA\x00B\n", "a NUL byte", 3),
+        (b"  \n\n", "the file is empty", 1),
+        (b"---\ntitle: [unclosed\n---\n\n```python\nx = 1\n```\n", "YAML front matter does not parse", 2),
+        (b'+++\ntitle = "x\n+++\n', "TOML front matter does not parse", 1),
+        (b"---\ntitle: open\n\n```python\nx = 1\n```\n", "never closed", 1),
+        (b"---\n- a\n- b\n---\n", "no table of fields", 2),
+    ],
+)
+def test_bad_content_is_exit_1_at_its_line_and_writes_nothing(tmp_path: Path, content: bytes, message: str, line: int) -> None:
+    root = _root(tmp_path)
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(content)
+    good = _source(tmp_path, "good.md", BROKEN)
+    before = tree(tmp_path)
+    result = cli("import", "--root", str(root), str(good), str(bad))
+    assert result.returncode == 1, result.stderr
+    assert f"{bad}:{line}: error: " in result.stderr and message in result.stderr
+    assert "nothing was written" in result.stderr and "internal error" not in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_bad_paths_are_usage_errors(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    (tmp_path / "loop1.md").symlink_to(tmp_path / "loop2.md")
+    (tmp_path / "loop2.md").symlink_to(tmp_path / "loop1.md")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
+    (tmp_path / "nb.ipynb").write_text("{}")
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "Ünïcôdé ✓.md").write_text("x\n")
+    cases = {
+        "loop1.md": "loop of symbolic links", "dangling.md": "symbolic link to", "nb.ipynb": "a Jupyter notebook",
+        "folder.md": "is a directory", "Ünïcôdé ✓.md": "", "gone.md": "no such file",
+    }
+    for name, message in cases.items():
+        result = cli("import", "--root", str(root), "--dry-run", str(tmp_path / name))
+        if not message:  # accents dropped: a slug lessonpress takes
+            assert result.returncode == 0 and "posts/unicode.md" in result.stdout, result.stderr
+            continue
+        assert result.returncode == 2 and message in result.stderr, (name, result.stderr)
+    (tmp_path / "日本語.md").write_text("x\n")
+    no_slug = cli("import", "--root", str(root), str(tmp_path / "日本語.md"))
+    assert no_slug.returncode == 2 and "cannot make a post name" in no_slug.stderr
+
+
+def test_root_must_be_a_project_or_an_empty_folder(tmp_path: Path) -> None:
+    source = _source(tmp_path, "squares.md", "# Squares\n\n```python\nprint(1)\n```\n")
+    other = tmp_path / "old-blog"
+    (other / "_posts").mkdir(parents=True)
+    before = tree(tmp_path)
+    refused = cli("import", "--root", str(other), str(source))
+    assert refused.returncode == 2 and "has no posts/ folder" in refused.stderr and tree(tmp_path) == before
+    (tmp_path / "file-root").write_text("")
+    assert cli("import", "--root", str(tmp_path / "file-root"), str(source)).returncode == 2
+    (tmp_path / "empty").mkdir()
+    made = cli("import", "--root", str(tmp_path / "empty"), str(source))
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "empty" / "posts" / "squares.md").is_file() and (tmp_path / "empty" / "lessons" / "squares" / "squares.py").is_file()
+    assert cli("check", str(tmp_path / "empty"), "--no-cache", "--quiet").returncode == 0
+
+
+def test_a_write_that_fails_half_way_leaves_the_project_as_it_was(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    source = _source(tmp_path, "squares.md", "# Squares\n\n```python\nprint(1)\n```\n")
+    (root / "posts" / "squares.md").mkdir()  # the second file cannot be written
+    before = tree(tmp_path)
+    result = cli("import", "--root", str(root), "--yes", str(source))
+    assert result.returncode == 2 and "cannot write posts/squares.md" in result.stderr, result.stderr
+    assert "Nothing was written" in result.stderr and "internal error" not in result.stderr
+    assert tree(tmp_path) == before  # the lesson written first is gone, and lessons/ with it
+
+
+def test_a_failed_rename_puts_back_the_files_already_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lessonpress.errors import UsageError
+    from lessonpress.importing import write
+
+    first, second = tmp_path / "a" / "one.py", tmp_path / "b" / "two.md"
+    first.parent.mkdir()
+    first.write_text("old one\n")
+    real, calls = os.replace, []
+
+    def failing(src: str, dst: object) -> None:
+        calls.append(dst)
+        if dst == second:
+            raise PermissionError(13, "Permission denied", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", failing)
+    with pytest.raises(UsageError, match="cannot write b/two.md.*Nothing was written"):
+        write.write_all([(first, "new one\n"), (second, "two\n")], ["a/one.py", "b/two.md"])
+    monkeypatch.setattr(write.os, "replace", real)
+    assert first.read_text() == "old one\n" and not second.parent.exists()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "one.py"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders")
+def test_a_read_only_posts_folder_writes_nothing(tmp_path: Path) -> None:
+    root = _root(tmp_path)
+    source = _source(tmp_path, "squares.md", "# Squares\n\n```python\nprint(1)\n```\n")
+    (root / "posts").chmod(0o555)
+    try:
+        before = tree(tmp_path)
+        result = cli("import", "--root", str(root), str(source))
+        assert result.returncode == 2 and "cannot write posts/squares.md" in result.stderr
+        assert tree(tmp_path) == before
+    finally:
+        (root / "posts").chmod(0o755)
+
+
+def test_cell_names_from_odd_headings_pass_lessonpress_rule(tmp_path: Path) -> None:
+    headings = ["Setup", "2. Results", "import", "Ĉu ĉi tio? — “quotes”!", "日本語", "class", "x" * 60, "Setup"]
+    text = "".join(f"## {h}\n\n```python\nx = {n}\n```\n\n" for n, h in enumerate(headings))
+    plan = plan_import(_source(tmp_path, "odd.md", text), _root(tmp_path))
+    names = [b.cell for b in plan.blocks]
+    assert names[:5] == ["setup_2", "2_results", "import", "cu_ci_tio_quotes", "block5"]
+    assert len(set(names)) == len(names) and all(len(n) <= 32 for n in names)
+    lesson = split_cells("odd.py", plan.targets[0].text)  # raises on a name the rule refuses
+    assert [c.name for c in lesson.cells][1:] == names
+
+
+def test_a_long_post_imports_whole(tmp_path: Path) -> None:
+    # (how fast is a benchmark's business, not a test's: see benchmarks/)
+    text = "---\ntitle: Long\n---\n\n" + "".join(f"## Step {n}\n\nText.\n\n```python\nx{n} = {n}\n```\n\n```\n{n}\n```\n\n" for n in range(3000))
+    plan = plan_import(_source(tmp_path, "long.md", text), _root(tmp_path))
+    assert sum(b.runs for b in plan.blocks) == 3000 and [b for b in plan.blocks if b.runs][-1].cell == "step_2999"

@@ -19,7 +19,7 @@ from .parse import ParseMemo, parse_posts
 from .render.markdown_out import export_markdown
 from .validate import check_results, draft_link_problems
 from .write import build_lock, check_output_folder
-from .write.export import write_export
+from .write.export import check_export_folder, write_export
 
 FORMATS = ("gfm", "hugo")
 
@@ -43,7 +43,8 @@ def export(
 ) -> ExportReport:
     """Export the published posts of `root` as `flavour` Markdown into `out`; on any content
     error nothing is written and `out` is left as it was."""
-    check_output_folder(root, out)
+    check_output_folder(root, out, export=True)
+    check_export_folder(out, flavour)
     with build_lock(out, on_wait=on_wait):
         memos = PageCache(root, options.use_cache)
         project = load_project(root, memos.yaml)
@@ -55,7 +56,7 @@ def export(
         )
         check_results(posts, project.lessons, execution.results)
         files = export_markdown(project, posts, execution.results, flavour)
-        changed = write_export(files, out)
+        changed = write_export(files, out, flavour)
     return ExportReport(len(posts), execution, changed)
 
 

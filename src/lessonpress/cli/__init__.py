@@ -72,7 +72,7 @@ def build(
     summary(progress, quiet)
     if report.kept:
         others = count(len(report.kept), "other post")
-        click.echo(f"kept the pages of {others} as last built: their lessons changed since (build all to update)", err=True)
+        click.echo(f"kept the pages of {others} as last built: their lessons have no cached results (a full build runs them)", err=True)
     if report.left_out:
         listed = ", ".join(f"posts/{slug}.md" for slug in report.left_out)
         click.echo(f"left out {listed}: never built; a build without --post runs their lessons", err=True)

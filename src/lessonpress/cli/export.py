@@ -59,7 +59,7 @@ def export(
     out = out if out is not None else root / f"export-{flavour}"
     progress = new_progress(quiet)
     started = time.perf_counter()
-    with reported(ctx, progress):
+    with reported(ctx, progress, unchanged="the export was not changed"):
         options = RunOptions(jobs, use_cache(root, no_cache), timeout)
         report = run_export(root, out, flavour, options, progress, waiting)
     summary(progress, quiet)

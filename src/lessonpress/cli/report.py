@@ -34,9 +34,10 @@ def print_warnings(warnings: tuple[Problem, ...]) -> None:
 class reported:
     """Turn lessonpress errors into `path:line: error:` lines and an exit code."""
 
-    def __init__(self, ctx: click.Context, progress: object = None) -> None:
+    def __init__(self, ctx: click.Context, progress: object = None, unchanged: str = "the site was not changed") -> None:
         self.debug = bool(ctx.obj and ctx.obj.get("debug"))
         self.progress = progress
+        self.unchanged = unchanged  # what content errors left as it was, said after them
 
     def __enter__(self) -> None:
         return None
@@ -50,7 +51,7 @@ class reported:
         if exc is None:
             return False
         if isinstance(exc, ContentError):
-            report_problems(exc)
+            report_problems(exc, self.unchanged)
             raise SystemExit(EXIT_CONTENT)
         if isinstance(exc, UsageError):
             click.echo(f"error: {exc}", err=True)
@@ -79,7 +80,7 @@ def _escape(text: str, also: str) -> str:
     return text
 
 
-def report_problems(exc: ContentError) -> None:
+def report_problems(exc: ContentError, unchanged: str = "the site was not changed") -> None:
     """Print every problem, as GitHub annotations too when running in Actions."""
     for problem in exc.problems:
         click.echo(problem.format(), err=True)
@@ -87,7 +88,7 @@ def report_problems(exc: ContentError) -> None:
             path, message = _escape(problem.path, ":,"), _escape(problem.message, "")
             click.echo(f"::error file={path},line={problem.line}::{message}")
     count = len(exc.problems)
-    click.echo(f"{count} error{'s' if count != 1 else ''}; the site was not changed", err=True)
+    click.echo(f"{count} error{'s' if count != 1 else ''}; {unchanged}", err=True)
 
 
 def waiting(path: Path) -> None:

@@ -32,8 +32,10 @@ class LessonCache:
         self.env_key = environment_key()
 
     def key(self, lesson: Lesson) -> str:
-        """The part of the key known before running: environment, figure format and source."""
-        return sha256(f"{self.env_key}\n{self.figure_format}\n{lesson.src_path}\n{lesson.source}".encode())
+        """The part of the key known before running: environment, figure format, source, and
+        where its cells lie (a text notebook's lines can move while its script stays the same)."""
+        places = ",".join(f"{cell.line}:{cell.header_line}:{cell.file}" for cell in lesson.cells)
+        return sha256(f"{self.env_key}\n{self.figure_format}\n{lesson.src_path}\n{places}\n{lesson.source}".encode())
 
     def _load(self, lesson_path: str) -> _Entry | None:
         return self.entries.get(_entry_name(lesson_path), _Entry)

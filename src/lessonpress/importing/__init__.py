@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from .plan import Plan, Target, plan_import
 from .report import plan_report
-from .write import write_atomically
+from .write import write_all, write_atomically
 
-__all__ = ["Plan", "Target", "plan_import", "plan_report", "write_atomically"]
+__all__ = ["Plan", "Target", "plan_import", "plan_report", "write_all", "write_atomically"]

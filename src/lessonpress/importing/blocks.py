@@ -27,6 +27,19 @@ _CELL_LINE = re.compile(r"^# ?%%(?!%)", re.MULTILINE)
 _OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 
 RUN, RAISES, KEEP, DROP, HIDDEN = "run", "raises", "keep", "drop", "hidden"
+PLAIN, MYST, CHUNK, SHOWN = "plain", "myst", "chunk", "shown"
+CODE_DIRECTIVES = {"code-block", "code", "sourcecode"}
+CHUNK_LANGUAGES = {"r", "julia", "sql", "ojs", "mermaid", "dot", "rust", "js", "javascript", "stan", "sas", "rcpp"}
+# Quarto's `#| key: value` cell options (R Markdown's `{python echo=FALSE}`), as MyST tags
+_CHUNK_TAGS = {
+    ("eval", "false"): "skip-execution",
+    ("include", "false"): "remove-cell",
+    ("echo", "false"): "remove-input",
+    ("output", "false"): "remove-output",
+    ("code-fold", "true"): "hide-input",
+    ("code-fold", "show"): "hide-input",
+}
+_CHUNK_OPTION = re.compile(r"^#\|\s*([\w.-]+)\s*:\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -86,43 +99,64 @@ def classify(token: Any, after_code: bool, heading: str) -> Block | None:
     """What import does with one code block; None for fences that are not code (MyST directives)."""
     start, end = token.map
     label = f"```{token.info.strip()}" if token.type == "fence" else "indented code block"
+    if token.meta and token.meta.get("closed"):
+        label = f"```{{code-block}} {token.info.strip()}"
     make = lambda action, reason="", code=token.content: Block(  # noqa: E731
         start, end, label, code, action, reason, heading=heading
     )
     if token.type == "fence" and not fence_closed(token):
         return make(KEEP, "never closed: close it with a ``` line (check reports it)")
-    language, flags, code_cell = _language(token)
+    language, flags, kind = _language(token)
     if language is None:
         return None
     if after_code and (language in OUTPUTS or token.type == "code_block"):
         return make(DROP, "the output of the block at line {line}: the page now shows the real output")
     if token.type == "code_block":
         return make(KEEP, "an indented code block: left as it is (fence it as ```python to run it)")
+    if kind == SHOWN:
+        return make(KEEP, "a {code-block} directive, which shows code without running it: left as it is "
+                    "(write ```python to run it)")
     if language in SESSIONS:
         return make(KEEP, "an interactive session: left as it is")
     if language not in PYTHON:
         return make(KEEP, _not_python(language))
-    code, tags = _cell_options(token.content) if code_cell else (token.content, [])
+    code, tags = token.content, list[str]()
+    if kind == MYST:
+        code, tags = _cell_options(token.content)
+    elif kind == CHUNK:
+        code, tags = _chunk_options(token.content, flags)
     return _python_block(make(RUN, code=code), flags, tags)
 
 
-def _language(token: Any) -> tuple[str | None, list[str], bool]:
-    """The fence's language (lower case; '' for none), its other words, and whether it is
-    a MyST {code-cell}; None for any other `{directive}` fence."""
+def _language(token: Any) -> tuple[str | None, list[str], str]:
+    """The fence's language (lower case; '' for none), its other words, and its kind: PLAIN,
+    MYST (a {code-cell}), CHUNK (Quarto's or R Markdown's executable ```{python}) or SHOWN
+    (a {code-block} directive); None for any other `{directive}` fence."""
     if token.type == "code_block":
-        return "", [], False
-    words = token.info.strip().split()
+        return "", [], PLAIN
+    if token.meta and token.meta.get("closed"):  # a {code-block} lessonpress's parser made a fence
+        return token.info.strip().lower(), [], SHOWN
+    info = token.info.strip()
+    words = info.split()
     if not words:
-        return "", [], False
+        return "", [], PLAIN
     first = words[0].lower()
     if first == "{code-cell}":
-        return (words[1].lower() if len(words) > 1 else "python"), words[2:], True
-    if first.startswith("{") and not first.startswith("{."):
-        attributes = re.findall(r"\.([\w+-]+)", token.info)  # Pandoc's {.python .numberLines}
-        return (attributes[0].lower(), [], False) if first == "{" and attributes else (None, [], False)
+        return (words[1].lower() if len(words) > 1 else "python"), words[2:], MYST
     if first.startswith("{."):
-        return first.strip("{}.").lower(), [w.strip("{}.") for w in words[1:]], False
-    return first, words[1:], False
+        return first.strip("{}.").lower(), [w.strip("{}.") for w in words[1:]], PLAIN
+    if not first.startswith("{"):
+        return first, words[1:], PLAIN
+    inner = [w for w in re.split(r"[\s,]+", info[1:].replace("}", " ", 1)) if w]
+    name = inner[0].lower() if inner else ""
+    if name.startswith(".") or not name:  # Pandoc's {.python .numberLines}, { .python }
+        attributes = re.findall(r"\.([\w+-]+)", info)
+        return (attributes[0].lower(), [], PLAIN) if attributes else (None, [], PLAIN)
+    if name in CODE_DIRECTIVES:
+        return (inner[1].lower() if len(inner) > 1 else ""), [], SHOWN
+    if name in PYTHON or name in SHELLS or name in CHUNK_LANGUAGES:
+        return name, inner[1:], CHUNK
+    return None, [], PLAIN
 
 
 def _not_python(language: str) -> str:
@@ -153,6 +187,26 @@ def _cell_options(content: str) -> tuple[str, list[str]]:
         for tag in match.group(1).split(",")
     ]
     return "".join(lines), [t for t in tags if t]
+
+
+def _chunk_options(content: str, words: list[str]) -> tuple[str, list[str]]:
+    """A Quarto chunk's code without its leading `#|` option lines, and those options (and R
+    Markdown's `echo=FALSE` in the fence) as the MyST tags that mean the same."""
+    lines = content.splitlines(keepends=True)
+    options = [(word.split("=", 1)[0], word.split("=", 1)[1]) for word in words if "=" in word]
+    while lines and (match := _CHUNK_OPTION.match(lines[0].strip())):
+        options.append((match.group(1), match.group(2)))
+        lines.pop(0)
+    if len(lines) < len(content.splitlines(keepends=True)) and lines and not lines[0].strip():
+        lines.pop(0)
+    tags: list[str] = []
+    for key, value in options:
+        value = value.strip().strip("'\"").lower()
+        if key == "tags":
+            tags += [t.strip(" '\"") for t in value.strip("[]").split(",") if t.strip(" '\"")]
+        elif (key.lower(), value) in _CHUNK_TAGS:
+            tags.append(_CHUNK_TAGS[key.lower(), value])
+    return "".join(lines), tags
 
 
 def _python_block(block: Block, flags: list[str], tags: list[str]) -> Block:

@@ -48,7 +48,7 @@ def new_front_matter(lines: list[str], tokens: list[Any], fallback_title: str, d
     title_from = _ensure_title(body, toml, heading, fallback_title, notes)
     if not _settle(body, toml, notes):
         body = list(original)
-        notes.append("front matter: does not parse as it is; left as written (lessonpress check reports it)")
+        notes[:] = ["front matter: lessonpress would refuse it as it is; left as written (lessonpress check reports it)"]
         title_from = None
     marker = "+++" if toml else "---"
     removed = (title_from.map[0], title_from.map[1]) if title_from is not None else None

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import UsageError
-from ..text import slug_of
 from .blocks import DROP, HIDDEN, RAISES, RUN, Block, cell_names, find_blocks
 from .front import Front, new_front_matter
+from .source import front_matter_problem, liquid_as_fences, read_post, slug_and_date, text_lines
 
-_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
-_BUNDLE = {"index", "_index", "readme"}
 _FENCE_OPEN = re.compile(r"`{3,}|~{3,}")
 _FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})\s*$")
 
@@ -41,20 +39,6 @@ class Plan:
     notes: tuple[str, ...]
 
 
-def slug_and_date(source: Path) -> tuple[str, str]:
-    """The post's slug from its file name, without a Jekyll/Hugo date prefix (returned apart);
-    a Hugo page bundle's `index.md` takes its folder's name."""
-    stem = source.stem
-    if stem.lower() in _BUNDLE and source.resolve().parent.name:
-        stem = source.resolve().parent.name
-    dated = _DATED.match(stem)
-    date, stem = (dated.group(1), dated.group(2)) if dated else ("", stem)
-    slug = slug_of(stem, ascii_only=True)[:80].rstrip("-")
-    if not slug:
-        raise UsageError(f"{source}: cannot make a post name (slug) from its file name: rename it with some ASCII letters")
-    return slug, date
-
-
 def lesson_name(slug: str, limit: int = 32) -> str:
     """The lesson script's module name, from the slug, cut at a word boundary."""
     name = ""
@@ -66,25 +50,17 @@ def lesson_name(slug: str, limit: int = 32) -> str:
     return name if name[:1].isalpha() else f"lesson_{name}"
 
 
-def read_source(source: Path) -> str:
-    """The post's text; a missing, unreadable or non-UTF-8 file is a usage error naming it."""
-    if not source.is_file():
-        raise UsageError(f"{source}: no such file: give the Markdown post to import")
-    try:
-        return source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{source}: not UTF-8 text (byte {exc.start}): save it as UTF-8 and import it again") from None
-
-
 def plan_import(source: Path, root: Path) -> Plan:
     """Everything importing `source` into the project `root` would write; writes nothing."""
     from ..parse.markdown import new_markdown
 
-    text = read_source(source)
+    text = read_post(source)
     slug, date = slug_and_date(source)
-    lines = text.splitlines()
-    tokens = new_markdown().parse(text, {})
+    lines, liquid = liquid_as_fences(text_lines(text))
+    tokens = new_markdown().parse("\n".join(lines) + "\n", {})
+    front_matter_problem(source, lines, tokens)
     blocks = cell_names(find_blocks(tokens))
+    blocks = [replace(b, label=liquid[b.start]) if b.start in liquid else b for b in blocks]
     title = slug.replace("-", " ").capitalize()
     front = new_front_matter(lines, tokens, title, date)
     lesson = lesson_name(slug) + ".py"
@@ -96,7 +72,8 @@ def plan_import(source: Path, root: Path) -> Plan:
     if any(block.runs for block in blocks):
         path = root / "lessons" / slug / lesson
         targets.insert(0, Target(path, f"lessons/{slug}/{lesson}", _lesson_text(source.name, blocks), path.exists()))
-    return Plan(source, slug, lesson, tuple(targets), tuple(blocks), post_lines, tuple(front.notes))
+    notes = front.notes + ([f"Jekyll {{% highlight %}} tags on lines {', '.join(str(n + 1) for n in liquid)} are ``` fences in the new post"] if liquid else [])
+    return Plan(source, slug, lesson, tuple(targets), tuple(blocks), post_lines, tuple(notes))
 
 
 def _post_text(lines: list[str], front: Front, blocks: list[Block], lesson: str) -> tuple[str, tuple[int, ...]]:

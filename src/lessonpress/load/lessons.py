@@ -11,7 +11,8 @@ from ..model import Cell, Lesson
 from .files import folder_problem, read_text
 from .notebooks import TEXT_SUFFIXES, is_notebook, notebook_lesson
 
-_CELL_HEADER = re.compile(r"^# ?%%(?!%)(.*)$")
+# `# %%`, then a title, `[markdown]` or nothing; not `# %%time` (Jupytext's commented cell magic)
+_CELL_HEADER = re.compile(r"^# ?%%(?=[\s\[]|$)(.*)$")
 _CELL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _NOT_CODE = re.compile(r"\[(markdown|md|raw)\]")
 SETUP_CELL = "setup"

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..document import ADMONITIONS, SOLUTION, Heading, Image, LessonRef, Math, Node, Target
+from ..text import slug_of
+from .headings import heading_text
 from .markdown_cells import anchor, details, display_math, fence, lesson_markdown
-from .markdown_inline import Exporting, escape_text, inline_markdown
+from .markdown_inline import Exporting, escape_text, inline_markdown, within
 
 # GitHub's five alerts, for MyST's ten admonitions.
 _ALERTS = {
@@ -86,11 +88,25 @@ def _inline(block: Block, ctx: Exporting) -> str:
 
 
 def _heading(block: Block, ctx: Exporting) -> str:
+    """The heading, with the id it has on the site, so that links to it keep working: Hugo's
+    heading attribute; for GitHub, which makes its own, an anchor where GitHub's would differ."""
     heading = block.node.payload
     text = f"{'#' * int(block.node.tag[1:])} {_inline(block, ctx)}"
-    if ctx.flavour == "hugo" and isinstance(heading, Heading) and _attribute_id(heading.label):
-        return f"{text} {{#{heading.label}}}"  # goldmark's heading attribute: the label is its id
+    if not isinstance(heading, Heading):
+        return text
+    id_ = ctx.heading_ids.get(heading) or heading.label
+    if ctx.flavour == "hugo" and _attribute_id(id_):
+        return f"{text} {{#{id_}}}"  # goldmark's heading attribute
+    if ctx.flavour == "gfm" and id_ and not heading.label and id_ != _github_id(heading, ctx):
+        return f"{anchor(id_)}\n\n{text}"  # (a labelled heading's anchor is its `(label)=` line's)
     return text
+
+
+def _github_id(heading: Heading, ctx: Exporting) -> str:
+    """The id GitHub gives the heading, as far as the site's rule tells ('' when its text has math)."""
+    if any(part.kind.startswith("math") for part in heading.parts):
+        return ""
+    return slug_of(heading_text(heading, ("text", "code_inline", "myst_role"), ctx.results), ascii_only=False)
 
 
 def _attribute_id(label: str) -> bool:
@@ -104,6 +120,7 @@ def _list(block: Block, ctx: Exporting, task: bool = False, loose: bool = False)
     start = int(attributes.get("start", 1))
     tight = not loose and any(p.node.hidden for item in block.children for p in item.children)
     separator = "\n" if tight else "\n\n"
+    ctx = within(ctx)
     items = []
     for number, item in enumerate(block.children, start=start):
         marker = f"{number}." if block.node.type in ("ordered_list_open", "quiz_questions_open") else "-"
@@ -171,6 +188,7 @@ def _definitions(block: Block, ctx: Exporting) -> str:
     """A definition list: Hugo draws `Term` / `: definition`; GitHub has none, so a list of
     bold terms, each with its definition."""
     entries: list[str] = []
+    ctx = within(ctx)
     for part in block.children:
         body = blocks_markdown(part.children, ctx)
         if part.node.type == "dt_open":
@@ -183,6 +201,7 @@ def _definitions(block: Block, ctx: Exporting) -> str:
 
 def _footnotes(block: Block, ctx: Exporting) -> str:
     notes = []
+    ctx = within(ctx)
     for note in block.children:
         number = getattr(note.node.payload, "number", 0)
         notes.append(indent(blocks_markdown(note.children, ctx), f"[^{number}]: ", "    "))
@@ -191,15 +210,18 @@ def _footnotes(block: Block, ctx: Exporting) -> str:
 
 def _admonition(block: Block, ctx: Exporting) -> str:
     """GitHub's alert (its title in bold when it is not the kind's name), a quote with the title
-    in bold for Hugo, or a `<details>` for a dropdown."""
+    in bold for Hugo and where GitHub draws no alert (in a quote or a list), or a `<details>`
+    for a dropdown."""
     classes = str(dict(block.node.attrs).get("class", "")).split()
     kind = next((c.removeprefix("admonition-") for c in classes if c.startswith("admonition-")), "note")
     title_blocks = [c for c in block.children if c.node.type == "admonition_title_open"]
     title = _inline(title_blocks[0], ctx) if title_blocks else ADMONITIONS.get(kind, "Note")
-    body = blocks_markdown([c for c in block.children if c.node.type != "admonition_title_open"], ctx)
-    if block.node.tag == "details":
+    dropdown = block.node.tag == "details"
+    content = [c for c in block.children if c.node.type != "admonition_title_open"]
+    body = blocks_markdown(content, ctx if dropdown else within(ctx))
+    if dropdown:
         return details(title, body, "open" in dict(block.node.attrs))
-    if ctx.flavour == "hugo":
+    if ctx.flavour == "hugo" or ctx.nested:
         return quoted(f"**{title}**\n\n{body}")
     shown = "" if title == ADMONITIONS.get(kind) else f"**{title}**\n\n"
     return quoted(f"[!{_ALERTS.get(kind, 'NOTE')}]\n{shown}{body}")
@@ -209,8 +231,9 @@ def _solution(block: Block, ctx: Exporting) -> str:
     """Open (the default): a quote labelled in bold; `solutions: collapsed`: a `<details>`."""
     match = SOLUTION.match(block.node.info.strip())
     label = escape_text(((match.group(1) or "") if match else "").strip() or "Solution")
-    body = blocks_markdown(block.children, ctx)
-    return details(label, body) if ctx.solutions == "collapsed" else quoted(f"**{label}**\n\n{body}")
+    if ctx.solutions == "collapsed":
+        return details(label, blocks_markdown(block.children, ctx))
+    return quoted(f"**{label}**\n\n{blocks_markdown(block.children, within(ctx))}")
 
 
 def _quiz_answer(block: Block, ctx: Exporting) -> str:
@@ -247,7 +270,7 @@ _DRAW: dict[str, Callable[[Block, Exporting], str]] = {
     "heading_open": _heading,
     "bullet_list_open": _list,
     "ordered_list_open": _list,
-    "blockquote_open": lambda block, ctx: quoted(blocks_markdown(block.children, ctx)),
+    "blockquote_open": lambda block, ctx: quoted(blocks_markdown(block.children, within(ctx))),
     "fence": _fence,
     "code_block": _fence,
     "math_block": _math,

@@ -6,8 +6,10 @@ beside the post with their captions, and an expected error's traceback."""
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import re
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import escape
@@ -109,8 +111,17 @@ def fence(code: str, language: str = "") -> str:
 
 
 def details(summary: str, body: str, opened: bool = False) -> str:
-    """A `<details>` GitHub draws (and Hugo with `unsafe` HTML; without it, the body still shows)."""
-    return f"<details{' open' if opened else ''}>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+    """A `<details>` GitHub draws (and Hugo with `unsafe` HTML; without it, the body still shows).
+    `summary` is Markdown, written as HTML: neither reads Markdown inside an HTML block."""
+    shown = _inline_html().renderInline(summary).strip().replace("\n", " ")
+    return f"<details{' open' if opened else ''}>\n<summary>{shown}</summary>\n\n{body}\n\n</details>"
+
+
+@functools.cache
+def _inline_html() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 def anchor(label: str) -> str:

@@ -4,18 +4,20 @@ exactly as the author wrote it, with only lessonpress's constructs replaced.
 An `inline` node keeps its source (`content`) and its children in order; each child that
 lessonpress resolved (a role, a formula, a footnote reference) is found in that source
 after the previous one, and replaced: a {value} by its number, a cross-reference by a link,
-{abbr}/{sub}/{sup}/{kbd} by the HTML GitHub allows, {math} by `$...$`. Code spans are
-found too, so that a role written inside one stays as written.
+{abbr}/{sub}/{sup}/{kbd} by the HTML GitHub allows, {math} by `$...$`, a link to another
+post by the export's (markdown_links). Code spans are found too, so that a role written
+inside one stays as written.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..document import Footnote, Math, Node, Role, ValueRef, XRef
+from ..document import Footnote, Heading, Math, Node, Role, ValueRef, XRef
 from ..model import Lesson, LessonResult
 from ..values import value_text
+from .markdown_links import destination_span, export_href, exported_link
 from .refs import Resolved
 
 FLAVOURS = ("gfm", "hugo")
@@ -23,7 +25,10 @@ FLAVOURS = ("gfm", "hugo")
 _ROLE = re.compile(r"(?<!\\)\{[a-zA-Z0-9_\-+:]+\}(`+)")
 _TICKS = re.compile(r"`+")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$&~])")
+# What would open a block at the start of a line: a heading, quote, list item or underline.
+_BLOCK_START = re.compile(r"[#>]|[+-](?=\s|$)")
+_NUMBERED = re.compile(r"[.)](?=\s|$)")
 # What goldmark (and its typographer, on in Hugo) would change in TeX: emphasis, escapes,
 # code spans, links, HTML, entities, smart quotes, dashes and ellipses, list and heading markers.
 _GOLDMARK_SPECIAL = frozenset("\\`*_[]<>&'\"-.!#+=|~")
@@ -43,19 +48,49 @@ class Exporting:
     figure_names: dict[tuple[str, str, int], str]
     solutions: str = "open"
     files: dict[str, bytes] = field(default_factory=dict)
+    slugs: frozenset[str] = frozenset()  # the exported posts, which links may name
+    heading_ids: dict[Heading, str] = field(default_factory=dict)  # each h2's and h3's id on the site
+    nested: bool = False  # inside a quote or a list, where GitHub draws no alert
+
+
+def within(ctx: Exporting) -> Exporting:
+    """The context of what a quote, a list item or an admonition holds."""
+    return ctx if ctx.nested else replace(ctx, nested=True)  # the same `files`
 
 
 def inline_markdown(node: Node, ctx: Exporting) -> str:
     """The Markdown of an `inline` node: its source with lessonpress's constructs replaced."""
     source, out, cursor = node.content, [], 0
+    links: list[str] = []  # the hrefs of the links open here
     for child in node.children or ():
+        if child.type == "link_open":
+            links.append(str(dict(child.attrs).get("href", "")))
+        if child.type == "link_close" and links:
+            href = links.pop()
+            new = exported_link(href, ctx.slug, ctx.slugs, ctx.flavour)
+            span = destination_span(source, cursor, href) if new else None
+            if new and span:
+                out += [source[cursor : span[0]], new]
+                cursor = span[1]
+            continue
         span = _locate(source, cursor, child)
         if span is None:
             continue
         start, end = span
-        out += [source[cursor:start], _replacement(child, source[start:end], ctx)]
+        shown = _replacement(child, source[start:end], ctx)
+        if isinstance(child.payload, ValueRef) and (start == 0 or source[start - 1] == "\n"):
+            shown = _block_safe(shown)
+        out += [source[cursor:start], shown]
         cursor = end
     return "".join(out) + source[cursor:]
+
+
+def _block_safe(text: str) -> str:
+    """A value that starts a line, escaped so that it starts no heading, quote or list item."""
+    digits = len(text) - len(text.lstrip("0123456789"))
+    if (_NUMBERED if digits else _BLOCK_START).match(text, digits):
+        return f"{text[:digits]}\\{text[digits:]}"
+    return text
 
 
 def _locate(source: str, cursor: int, child: Node) -> tuple[int, int] | None:
@@ -166,16 +201,3 @@ def xref_markdown(ref: XRef, ctx: Exporting) -> str:
     if found is None:
         return escape_text(ref.text or ref.target)
     return f"[{escape_text(found.text)}]({export_href(found.href, ctx.flavour)})"
-
-
-def export_href(href: str, flavour: str) -> str:
-    """The site's relative link (`#label`, `../slug/`, `../slug/#label`) in the export's layout:
-    gfm `../slug/README.md#label`; Hugo a `relref` to the page bundle, which Hugo checks."""
-    if href.startswith("#"):
-        return href
-    slug, _, fragment = href.removeprefix("../").partition("/")
-    fragment = fragment.lstrip("#")
-    if flavour == "gfm":
-        return f"../{slug}/README.md" + (f"#{fragment}" if fragment else "")
-    target = f"/posts/{slug}" + (f"#{fragment}" if fragment else "")
-    return f'{{{{< relref "{target}" >}}}}'

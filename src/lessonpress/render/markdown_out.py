@@ -9,13 +9,17 @@ its front matter as the author wrote it (YAML or TOML, both Hugo's), links to ot
 
 from __future__ import annotations
 
+import datetime
 import tomllib
+from typing import Any
 
 from ..errors import ContentError, Problem
 from ..model import LessonResult, OutputFile, ParsedPost, Project
+from .headings import heading_ids, sections
 from .inputs import series_key
 from .markdown_blocks import blocks_markdown, tree
 from .markdown_inline import FLAVOURS, Exporting, escape_text
+from .markdown_links import reference_definitions
 from .media import clash_problems, read_media
 from .refs import SiteLabels, resolve_refs, site_labels
 
@@ -30,11 +34,12 @@ def export_markdown(
         raise ValueError(f"unknown export format {flavour!r}")
     ordered = sorted(posts, key=series_key)
     labels = site_labels(ordered)
+    slugs = frozenset(post.source.slug for post in ordered)
     files: list[OutputFile] = []
     problems: list[Problem] = []
     for post in ordered:
         try:
-            files += _post_files(project, post, results, labels, flavour)
+            files += _post_files(project, post, results, (labels, slugs), flavour)
         except ContentError as exc:
             problems += exc.problems
     if problems:
@@ -50,10 +55,16 @@ def post_folder(slug: str, flavour: str) -> str:
 
 
 def _post_files(
-    project: Project, post: ParsedPost, results: dict[str, LessonResult], labels: SiteLabels, flavour: str
+    project: Project,
+    post: ParsedPost,
+    results: dict[str, LessonResult],
+    site: tuple[SiteLabels, frozenset[str]],
+    flavour: str,
 ) -> list[OutputFile]:
+    """The post's Markdown and its files; `site` is the labels and slugs of every post."""
     from .page import figure_names
 
+    labels, slugs = site
     page = PAGE_NAMES[flavour]
     ctx = Exporting(
         flavour,
@@ -64,6 +75,8 @@ def _post_files(
         {found.ref: found for found in resolve_refs(post, labels, results)},
         figure_names(post, results, post.download_names),
         project.config.solutions,
+        slugs=slugs,
+        heading_ids=dict(zip(sections(post.document), heading_ids(post.document, frozenset(), results), strict=True)),
     )
     text = post_markdown(post, ctx)
     media = {m.path: m.data for m in read_media(project.root, post)}
@@ -84,7 +97,10 @@ def post_markdown(post: ParsedPost, ctx: Exporting) -> str:
         body = blocks_markdown(tree(post.document.nodes), ctx)
     except RuntimeError as exc:  # a construct not found in its own source: a lessonpress bug
         raise RuntimeError(f"{post.source.src_path}: {exc}") from None
-    return "\n\n".join(part for part in (head, title, body) if part) + "\n"
+    lines = post.source.text.split("\n")
+    prose = "\n" * post.body_line + "\n".join(lines[post.body_line :])  # the front matter left out
+    references = reference_definitions(prose, ctx.slug, ctx.slugs, ctx.flavour)
+    return "\n\n".join(part for part in (head, title, body, references) if part) + "\n"
 
 
 def front_matter(post: ParsedPost, flavour: str) -> str:
@@ -98,8 +114,18 @@ def front_matter(post: ParsedPost, flavour: str) -> str:
         return f"{marker}\n{node.content.strip(chr(10))}\n{marker}"
     import yaml
 
-    data = tomllib.loads(node.content)
+    data = _yaml_ready(tomllib.loads(node.content))
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip("\n") + "\n---"
+
+
+def _yaml_ready(value: Any) -> Any:
+    """TOML's values as YAML can write them: a time of day (`07:30:00`), which YAML has no
+    type for, as its text."""
+    if isinstance(value, dict):
+        return {key: _yaml_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_yaml_ready(item) for item in value]
+    return value.isoformat() if isinstance(value, datetime.time) else value
 
 
 def _index(project: Project, ordered: list[ParsedPost]) -> str:

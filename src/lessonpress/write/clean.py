@@ -14,7 +14,7 @@ from .lock import build_lock
 def clean(root: Path, out: Path) -> list[Path]:
     """Delete `out` if it is a site lessonpress wrote (with nothing added to it) and the
     project's cache; refuse, changing nothing, when `out` holds anything else. What was removed."""
-    check_output_folder(root, out)  # a site of ours, an empty folder or nothing; else refused
+    check_output_folder(root, out, export=True)  # a site or export of ours, an empty folder or nothing
     target, cache = resolve_out(out), root / CACHE_DIR
     if cache.is_symlink():
         raise UsageError(f"{cache} is a link: lessonpress removes only a cache folder it made; remove the link yourself")

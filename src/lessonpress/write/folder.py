@@ -17,6 +17,7 @@ from ..errors import UsageError
 
 # In every site lessonpress publishes, and in its scratch folders beside it: what it may replace.
 SITE_MARKER = ".lessonpress-site"
+EXPORT_MARKER = ".lessonpress-export"  # also in a Markdown export, naming its format (write/export.py)
 
 MARKER_TEXT = (
     b"This folder is a site published by lessonpress. Every build replaces it as a whole:\n"
@@ -32,14 +33,21 @@ _OWN_FOLDERS = ("pagefind/",)
 _SOURCE_FOLDERS = ("posts", "lessons", "templates", ".lessonpress-cache", ".git")
 
 
-def check_output_folder(root: Path, out: Path) -> None:
+def check_output_folder(root: Path, out: Path, export: bool = False) -> None:
     """Refuse an --out whose replacement would destroy the author's work.
 
     Publishing replaces the whole folder, so it must never be the project itself, a folder
     above it, or anything that looks like a project or a repository; and it must be a site
-    lessonpress published (it holds SITE_MARKER), an empty folder, or nothing yet.
+    lessonpress published (it holds SITE_MARKER), an empty folder, or nothing yet. Unless
+    `export` (write/export.py judges exports), a Markdown export is refused too: a site
+    never replaces one.
     """
     project, target = root.resolve(), resolve_out(out)
+    if not export and (target / EXPORT_MARKER).is_file() and is_site(target):
+        raise UsageError(
+            f"--out {out} holds a Markdown export (`lessonpress export` wrote it), which publishing "
+            "a site would replace as a whole; choose a folder of its own, such as site/"
+        )
     if target == project or target in project.parents:
         raise UsageError(
             f"--out {out} would replace the project folder {root}; choose a folder of its own, such as site/"
