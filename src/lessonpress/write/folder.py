@@ -43,27 +43,28 @@ def check_output_folder(root: Path, out: Path, export: bool = False) -> None:
     never replaces one.
     """
     project, target = root.resolve(), resolve_out(out)
+    own = "choose a folder of its own" + ("" if export else ", such as site/")  # (exports: export-gfm/...)
     if not export and (target / EXPORT_MARKER).is_file() and is_site(target):
         raise UsageError(
             f"--out {out} holds a Markdown export (`lessonpress export` wrote it), which publishing "
-            "a site would replace as a whole; choose a folder of its own, such as site/"
+            f"a site would replace as a whole; {own}"
         )
     if target == project or target in project.parents:
         raise UsageError(
-            f"--out {out} would replace the project folder {root}; choose a folder of its own, such as site/"
+            f"--out {out} would replace the project folder {root}; {own}"
         )
     for source in _SOURCE_FOLDERS:
         folder = project / source
         if target == folder or folder in target.parents:
             raise UsageError(
                 f"--out {out} is inside the project's {source}/ folder, and publishing replaces "
-                "the whole folder; choose a folder of its own, such as site/"
+                f"the whole folder; {own}"
             )
     for marker in ("lessons", ".git", "site.yaml", "pyproject.toml"):  # (a site has posts/ too)
         if (target / marker).exists():
             raise UsageError(
                 f"--out {out} holds {marker}: it looks like a project, and publishing "
-                "replaces the whole folder; choose a folder of its own, such as site/"
+                f"replaces the whole folder; {own}"
             )
     check_replaceable(target)
 
