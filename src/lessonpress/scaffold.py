@@ -69,7 +69,7 @@ def create_post(
         raise UsageError("give a title, or --series N.M to take the title from the outline")
     slug = slugify(title)
     post_path = root / "posts" / f"{slug}.md"
-    lesson_name = _short_name(slug) + ".py"
+    lesson_name = short_name(slug) + ".py"
     lesson_path = root / "lessons" / slug / lesson_name
     for path in (post_path, lesson_path):
         if path.exists():
@@ -81,8 +81,8 @@ def create_post(
     return NewPost(post_path, lesson_path)
 
 
-def _short_name(slug: str, limit: int = 32) -> str:
-    """A module name from the slug, cut at a word boundary."""
+def short_name(slug: str, limit: int = 32) -> str:
+    """A module name from the slug, cut at a word boundary (`new` and `import` name lessons so)."""
     words, name = slug.split("-"), ""
     for word in words:
         candidate = f"{name}_{word}" if name else word

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import UsageError
+from ..scaffold import short_name
 from .blocks import DROP, HIDDEN, RAISES, RUN, Block, cell_names, find_blocks
 from .front import Front, new_front_matter
 from .source import front_matter_problem, liquid_as_fences, read_post, slug_and_date, text_lines
@@ -39,17 +40,6 @@ class Plan:
     notes: tuple[str, ...]
 
 
-def lesson_name(slug: str, limit: int = 32) -> str:
-    """The lesson script's module name, from the slug, cut at a word boundary."""
-    name = ""
-    for word in slug.split("-"):
-        candidate = f"{name}_{word}" if name else word
-        if len(candidate) > limit and name:
-            break
-        name = candidate
-    return name if name[:1].isalpha() else f"lesson_{name}"
-
-
 def plan_import(source: Path, root: Path) -> Plan:
     """Everything importing `source` into the project `root` would write; writes nothing."""
     from ..parse.markdown import new_markdown
@@ -63,7 +53,7 @@ def plan_import(source: Path, root: Path) -> Plan:
     blocks = [replace(b, label=liquid[b.start]) if b.start in liquid else b for b in blocks]
     title = slug.replace("-", " ").capitalize()
     front = new_front_matter(lines, tokens, title, date)
-    lesson = lesson_name(slug) + ".py"
+    lesson = short_name(slug) + ".py"
     post_text, post_lines = _post_text(lines, front, blocks, lesson)
     post_path = root / "posts" / f"{slug}.md"
     if post_path.resolve() == source.resolve():
