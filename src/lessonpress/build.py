@@ -93,9 +93,9 @@ def _build(
     memos = PageCache(root, options.use_cache, link_type=Links)
     project = load_project(root, memos.yaml)
     parsed = parse_posts(
-        project.posts, project.lessons, _parse_memo(options, memos, root), project.config.modules
+        project.posts, project.lessons, parse_memo(options, memos, root), project.config.modules
     )
-    posts = parsed if drafts else _published(parsed)
+    posts = parsed if drafts else published(parsed)
     if only is None:
         execution, partial = _execute(project, lessons_to_run(project, posts), options, progress, pool), None
     else:
@@ -142,7 +142,7 @@ def _execute_one(
     chosen = chosen_post(posts, only, project.posts)
     ran = _execute(project, lessons_to_run(project, [chosen]), options, progress, pool)
     others = [post for post in posts if post is not chosen]
-    cached = cached_only(project.root, lessons_to_run(project, others), _with_format(project, options))
+    cached = cached_only(project.root, lessons_to_run(project, others), with_figure_format(project, options))
     results, digests = {**cached.results, **ran.results}, {**cached.digests, **ran.digests}
     missing = frozenset(p.source.slug for p in others if any(path not in results for path in p.lesson_paths))
     files, found = published_pages(out, missing)
@@ -168,7 +168,7 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     memos = PageCache(root, options.use_cache)
     project = load_project(root, memos.yaml)
     posts, problems = collect_posts(
-        project.posts, project.lessons, _parse_memo(options, memos, root), project.config.modules
+        project.posts, project.lessons, parse_memo(options, memos, root), project.config.modules
     )
     problems.extend(p for post in project.posts for p in unknown_field_problems(post, memos.yaml))
     execution = _execute(project, lessons_to_run(project, posts, everything=True), options, progress)
@@ -185,8 +185,9 @@ def check(root: Path, options: RunOptions, progress: Progress | None = None) -> 
     return CheckReport(len(posts), execution, tuple(problems))
 
 
-def _published(posts: list[ParsedPost]) -> list[ParsedPost]:
-    """The posts `build` publishes: not the drafts, to which no published post may link."""
+def published(posts: list[ParsedPost]) -> list[ParsedPost]:
+    """The posts `build` publishes (and `export` writes): not the drafts, to which no
+    published post may link."""
     problems = draft_link_problems(posts)
     if problems:
         raise ContentError(problems)
@@ -199,7 +200,7 @@ def update_search(out: Path) -> bool:
         return update_search_index(out)
 
 
-def _parse_memo(options: RunOptions, memos: PageCache, root: Path) -> ParseMemo:
+def parse_memo(options: RunOptions, memos: PageCache, root: Path) -> ParseMemo:
     """Parsed posts are remembered in the project's cache (not with --no-cache)."""
     return ParseMemo(root if options.use_cache else None, memos.formulas, memos.yaml)
 
@@ -212,9 +213,10 @@ def _execute(
     pool: WorkerPool | None = None,
 ) -> Execution:
     # While lessons run, the build imports what rendering needs (import_renderers).
-    options = _with_format(project, options)
+    options = with_figure_format(project, options)
     return execute(project.root, lessons, timeouts(project), options, progress, import_renderers, pool)
 
 
-def _with_format(project: Project, options: RunOptions) -> RunOptions:
+def with_figure_format(project: Project, options: RunOptions) -> RunOptions:
+    """The run options with site.yaml's figure_format, part of the lessons' cache key."""
     return options.with_figure_format(project.config.figure_format)  # site.yaml's, part of the cache key

@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ContentError
+from .build import parse_memo, published, with_figure_format
 from .execute import Execution, Progress, RunOptions, execute, lessons_to_run, timeouts
 from .load import load_project
 from .memos import PageCache
-from .model import ParsedPost
-from .parse import ParseMemo, parse_posts
+from .parse import parse_posts
 from .render.markdown_out import export_markdown
-from .validate import check_results, draft_link_problems
+from .validate import check_results
 from .write import build_lock, check_output_folder
 from .write.export import check_export_folder, write_export
 
@@ -48,9 +47,9 @@ def export(
     with build_lock(out, on_wait=on_wait):
         memos = PageCache(root, options.use_cache)
         project = load_project(root, memos.yaml)
-        memo = ParseMemo(root if options.use_cache else None, memos.formulas, memos.yaml)
-        posts = _published(parse_posts(project.posts, project.lessons, memo, project.config.modules))
-        options = options.with_figure_format(project.config.figure_format)  # as build's: one cache
+        memo = parse_memo(options, memos, root)
+        posts = published(parse_posts(project.posts, project.lessons, memo, project.config.modules))
+        options = with_figure_format(project, options)  # as build's: one cache
         execution = execute(
             project.root, lessons_to_run(project, posts), timeouts(project), options, progress
         )
@@ -58,11 +57,3 @@ def export(
         files = export_markdown(project, posts, execution.results, flavour)
         changed = write_export(files, out, flavour)
     return ExportReport(len(posts), execution, changed)
-
-
-def _published(posts: list[ParsedPost]) -> list[ParsedPost]:
-    """The posts an export holds: not the drafts, to which no published post may link."""
-    problems = draft_link_problems(posts)
-    if problems:
-        raise ContentError(problems)
-    return [post for post in posts if not post.meta.draft]
