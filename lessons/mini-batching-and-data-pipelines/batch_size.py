@@ -21,7 +21,7 @@ from sine_data import make_sine_data
 # Hyperparameters and data settings
 width = 16  # m, the hidden units of the network of 2.3
 timing_sizes: list[int] = [1, 16, 256]
-timing_repeats = 15  # each tau(B) is the median of 15 timings of at least 0.1 s
+timing_repeats = 15  # each tau(B) is the fastest of 15 timings of at least 0.1 s
 num_seeds = 20
 N = 128  # training examples for the noise experiments
 base_lr = 0.01  # eta at B = 4
@@ -91,7 +91,8 @@ for repeat in range(timing_repeats):  # every repeat times every setting, in a r
     k = repeat % len(settings)
     for setting in settings[k:] + settings[:k]:
         times[setting].append(seconds_per_update(*setting))
-tau = {setting: statistics.median(values) for setting, values in times.items()}
+# Noise (other processes, interrupts) only adds time, so the fastest timing is the least disturbed.
+tau = {setting: min(values) for setting, values in times.items()}
 
 # Sliced from tensors: tau(B) / tau(1), rounded to one significant figure (the page quotes no finer).
 tau_ratios = [tau[(B, False)] / tau[(1, False)] for B in timing_sizes]
@@ -105,12 +106,9 @@ print(
     "            examples per second relative to B = 1:",
     ", ".join(f"B {B}: about {s:.0f}x" for B, s in zip(timing_sizes, speedups, strict=True)),
 )
-# Timing noise only adds time, so the fastest of the 15 timings is the least disturbed: compare
-# those for "never more than B times" (a loaded machine made B = 1 look slow by over 5%).
-fastest = {setting: min(values) for setting, values in times.items()}
-for B, r in zip(timing_sizes, tau_ratios, strict=True):
-    assert fastest[(B, False)] >= 0.8 * fastest[(1, False)]  # c0 is shared, never saved (20% for noise)
-    assert r < 2.5  # c0 dominates: tau(B) stays within a small factor of tau(1)
+# Never much more than B times the examples per second (c0 is shared, never saved), and c0
+# dominates: tau(B) stays within a small factor of tau(1).
+assert all(0.8 <= r < 2.5 for r in tau_ratios)
 tensor_tau_ratio, tensor_speedup = tau_rounded[-1], speedups[-1]  # at B = 256
 
 # Through the DataLoader: B calls of __getitem__ per batch (counted), and a bound on tau(256) / tau(1).
